@@ -1,0 +1,54 @@
+# The README's commands. `make synth` and `make test` set everything up on a fresh machine
+# (Python 3.11, Node 20, npm, make).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+CDK := node_modules/.bin/cdk
+STAMPS := .stamps
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_DEPRECATED := quiet
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: synth test lint typecheck unit deploy diff destroy bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMPS)/python: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+synth: $(STAMPS)/python $(STAMPS)/node ## Synthesize every environment into cdk.out
+	$(CDK) synth --quiet
+
+test: lint typecheck unit ## Ruff, mypy and pytest
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMPS)/python
+	$(BIN)/mypy
+
+unit: $(STAMPS)/python $(STAMPS)/node
+	$(BIN)/pytest
+
+deploy: $(STAMPS)/python $(STAMPS)/node ## Deploy (pick one environment with ENV=dev)
+	$(CDK) deploy $(if $(ENV),-c env=$(ENV)) --all
+
+diff: $(STAMPS)/python $(STAMPS)/node
+	$(CDK) diff $(if $(ENV),-c env=$(ENV)) --all
+
+destroy: $(STAMPS)/python $(STAMPS)/node
+	$(CDK) destroy $(if $(ENV),-c env=$(ENV)) --all
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,58 @@
+"""Synthesis helpers shared by the tests: the app as `cdk synth` builds it, and linted templates."""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Environment, Stack
+from aws_cdk.assertions import Template
+from cfnlint.api import ManualArgs, lint
+
+from stacks import build_app
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_REGIONS = ["us-east-1", "eu-west-1"]
+IGNORED_CFN_LINT_RULES: dict[str, str] = {}
+"""cfn-lint rules the tests ignore, with the reason: none so far."""
+
+
+@cache
+def cdk_json_context() -> dict[str, Any]:
+    """The context of cdk.json, as `cdk synth` passes it to the app."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def build_default_app(overrides: dict[str, Any] | None = None) -> tuple[App, dict[str, Stack]]:
+    """The app exactly as app.py builds it, with cdk.json's context and ``-c`` style overrides."""
+    app = App(context={**cdk_json_context(), **(overrides or {})})
+    stacks = build_app(app)
+    return app, dict(stacks)
+
+
+def cfn_lint_findings(template: dict[str, Any]) -> list[str]:
+    """cfn-lint's findings for a template, minus the ignored rules."""
+    matches = lint(
+        json.dumps(template),
+        config=ManualArgs(regions=LINT_REGIONS, ignore_checks=list(IGNORED_CFN_LINT_RULES)),
+    )
+    return [f"{match.rule.id} {match.message}" for match in matches]
+
+
+def linted_template(stack: Stack) -> Template:
+    """The stack's template, failing the test when cfn-lint finds anything in it."""
+    template = Template.from_stack(stack)
+    findings = cfn_lint_findings(dict(template.to_json()))
+    assert findings == [], f"cfn-lint findings in {stack.stack_name}: {findings}"
+    return template
+
+
+def new_stack(region: str | None = None) -> Stack:
+    """An empty stack in a fresh app (region-agnostic unless ``region`` is given)."""
+    return Stack(App(), "TestStack", env=Environment(region=region) if region else None)
+
+
+def resources_of_type(template: Template, resource_type: str) -> dict[str, Any]:
+    """The resources of one type in a template, by logical id."""
+    return dict(template.find_resources(resource_type))
