@@ -104,7 +104,9 @@ def _with_overrides(
 ) -> dict[str, Any]:
     """The environments tree with the dotted ``-c`` overrides applied."""
     if not isinstance(environments, dict) or not environments:
-        problems.add(ENVIRONMENTS_CONTEXT_KEY, environments, "an object with one entry a stage")
+        problems.add(
+            ENVIRONMENTS_CONTEXT_KEY, environments, "an object with one entry per environment"
+        )
         return {}
     tree = json.loads(json.dumps(environments))
     sections = {f.name for f in dataclasses.fields(EnvironmentSettings)}

@@ -3,9 +3,9 @@
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
-from serverless_inference import ContainerImage, ServerlessEndpoint
-
 from constructs import Construct
+
+from serverless_inference import ContainerImage, ServerlessEndpoint
 from stacks.config import EnvironmentSettings
 
 

@@ -5,9 +5,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, CfnElement, Environment, Stack
 from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
+from constructs import IConstruct
 
 from stacks import build_app
 
@@ -51,6 +52,13 @@ def linted_template(stack: Stack) -> Template:
 def new_stack(region: str | None = None) -> Stack:
     """An empty stack in a fresh app (region-agnostic unless ``region`` is given)."""
     return Stack(App(), "TestStack", env=Environment(region=region) if region else None)
+
+
+def logical_id(construct: IConstruct) -> str:
+    """The logical id of a construct's CloudFormation resource (itself or its default child)."""
+    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
+    assert isinstance(element, CfnElement), f"{construct.node.path} has no CloudFormation resource"
+    return Stack.of(element).get_logical_id(element)
 
 
 def resources_of_type(template: Template, resource_type: str) -> dict[str, Any]:

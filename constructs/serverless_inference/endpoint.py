@@ -9,8 +9,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
-
 from constructs import Construct
+
 from serverless_inference import nag
 from serverless_inference.images import ContainerImage, ModelData
 from serverless_inference.limits import (

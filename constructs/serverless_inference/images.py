@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Arn, ArnComponents, Stack, Token, region_info
+from aws_cdk import Stack, Token, region_info
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-
 from constructs import Construct
 
 HUGGING_FACE_PYTORCH_INFERENCE_REPOSITORY = "huggingface-pytorch-inference"
@@ -91,19 +90,7 @@ class _EcrUriImage(ContainerImage):
         self._repository_name = repository_name
 
     def bind(self, scope: Construct, role: iam.IGrantable) -> str:
-        repository_arn = Arn.format(
-            ArnComponents(
-                service="ecr",
-                resource="repository",
-                resource_name=self._repository_name,
-                account=self._account,
-                region=self._region,
-            ),
-            Stack.of(scope),
-        )
-        ecr.Repository.from_repository_arn(scope, "ImageRepository", repository_arn).grant_pull(
-            role
-        )
+        _grant_pull(scope, role, self._repository_name, account=self._account, region=self._region)
         return self._uri
 
 
@@ -146,20 +133,28 @@ class _DeepLearningContainerImage(ContainerImage):
     def bind(self, scope: Construct, role: iam.IGrantable) -> str:
         stack = Stack.of(scope)
         account = stack.regional_fact(region_info.FactName.DLC_REPOSITORY_ACCOUNT)
-        repository = ecr.Repository.from_repository_attributes(
-            scope,
-            "ImageRepository",
-            repository_name=self._repository_name,
-            repository_arn=stack.format_arn(
-                service="ecr",
-                resource="repository",
-                resource_name=self._repository_name,
-                account=account,
-            ),
-        )
-        repository.grant_pull(role)
+        _grant_pull(scope, role, self._repository_name, account=account, region=stack.region)
         registry = f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
         return f"{registry}/{self._repository_name}:{self._tag}"
+
+
+def _grant_pull(
+    scope: Construct, role: iam.IGrantable, repository_name: str, *, account: str, region: str
+) -> None:
+    """Grant ``role`` the pull of one repository, which may be in another account (AWS's)."""
+    repository = ecr.Repository.from_repository_attributes(
+        scope,
+        "ImageRepository",
+        repository_name=repository_name,
+        repository_arn=Stack.of(scope).format_arn(
+            service="ecr",
+            resource="repository",
+            resource_name=repository_name,
+            account=account,
+            region=region,
+        ),
+    )
+    repository.grant_pull(role)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ the id is computed from the same value the policy holds.
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
-
 from constructs import IConstruct
 
 WILDCARD_RULE = "AwsSolutions-IAM5"

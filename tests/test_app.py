@@ -1,0 +1,106 @@
+"""The default app: what `make synth` deploys, checked by cdk-nag, cfn-lint and one snapshot."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match, Template
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.cdk_helpers import build_default_app, linted_template
+from tests.conftest import SynthesizedApp
+
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def test_one_stack_per_environment(default_app: SynthesizedApp) -> None:
+    names = sorted(stack.stack_name for stack in default_app.assembly.stacks)
+    assert names == ["ServerlessInference-dev", "ServerlessInference-prod"]
+
+
+def test_stacks_are_region_agnostic_by_default(default_app: SynthesizedApp) -> None:
+    for stack in default_app.assembly.stacks:
+        assert stack.environment.region == "unknown-region"
+        assert stack.environment.account == "unknown-account"
+
+
+def test_cdk_nag_reports_nothing_unacknowledged(default_app: SynthesizedApp) -> None:
+    report = json.loads(Path(default_app.assembly.directory, "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def test_cdk_nag_would_fail_synthesis_on_a_finding() -> None:
+    app, stacks = build_default_app({"env": "dev"})
+    s3.Bucket(stacks["dev"], "UnencryptedOpenBucket")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+
+
+def test_reference_model_on_the_hugging_face_cpu_image(dev_template: Template) -> None:
+    dev_template.has_resource_properties(
+        "AWS::SageMaker::Model",
+        {
+            "PrimaryContainer": {
+                "Environment": {
+                    "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+                    "HF_TASK": "text-classification",
+                },
+                "Image": {
+                    "Fn::Join": [
+                        "",
+                        Match.array_with(
+                            [Match.string_like_regexp("/huggingface-pytorch-inference:.*-cpu-")]
+                        ),
+                    ]
+                },
+            }
+        },
+    )
+
+
+def test_environments_carry_their_own_serverless_settings(default_app: SynthesizedApp) -> None:
+    expected = {"dev": (2048, 5), "prod": (3072, 10)}
+    for name, (memory, concurrency) in expected.items():
+        default_app.templates[name].has_resource_properties(
+            "AWS::SageMaker::EndpointConfig",
+            {
+                "ProductionVariants": [
+                    {
+                        "ServerlessConfig": {
+                            "MemorySizeInMB": memory,
+                            "MaxConcurrency": concurrency,
+                        }
+                    }
+                ]
+            },
+        )
+
+
+def test_context_override_changes_the_synthesized_config() -> None:
+    _, stacks = build_default_app({"env": "dev", "endpoint.memory_size_mb": "6144"})
+    linted_template(stacks["dev"]).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"ProductionVariants": [{"ServerlessConfig": {"MemorySizeInMB": 6144}}]},
+    )
+
+
+def test_outputs_name_the_endpoint(dev_template: Template) -> None:
+    outputs = dev_template.to_json()["Outputs"]
+    assert outputs["EndpointName"]["Value"]["Fn::GetAtt"][1] == "EndpointName"
+    assert "Ref" in outputs["EndpointArn"]["Value"]
+
+
+def _normalised(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes replaced, so unrelated file changes do not break it."""
+    text = ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True))
+    normalised: dict[str, Any] = json.loads(text)
+    return normalised
+
+
+def test_default_stack_snapshot(default_app: SynthesizedApp, snapshot: SnapshotAssertion) -> None:
+    template = _normalised(default_app.template_json("dev"))
+    assert template == snapshot(extension_class=JSONSnapshotExtension)
