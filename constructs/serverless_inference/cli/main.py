@@ -1,0 +1,104 @@
+"""``serverless-inference``: capacity planning for SageMaker serverless endpoints.
+
+Subcommands: ``check`` (pre-deployment readiness), ``cost`` (monthly cost of the options),
+``recommend`` (sizing from an endpoint's CloudWatch metrics) and ``benchmark`` (load test).
+
+Exit status: 0 ok, 1 a ``check`` failed, 2 bad input or an AWS error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from serverless_inference.cli import benchmark, check, cost, recommend
+from serverless_inference.cli.aws import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    CliError,
+)
+
+Runner = Callable[[argparse.Namespace, Console], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit status 2 and the usage on stderr (its default), kept explicit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _aws_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS")
+    group.add_argument("--region", help="AWS region (default: AWS_REGION / profile)")
+    group.add_argument("--profile", help="AWS named profile (default: AWS_PROFILE / default)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="serverless-inference",
+        description="Check, size, cost and benchmark SageMaker serverless endpoints.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Runner, bool]] = [
+        (
+            "check",
+            "pre-deployment readiness against serverless limits and quotas",
+            check.add_arguments,
+            check.run,
+            True,
+        ),
+        (
+            "cost",
+            "monthly cost of serverless options against real-time instances",
+            cost.add_arguments,
+            cost.run,
+            False,
+        ),
+        (
+            "recommend",
+            "memory, concurrency and keep-warm from an endpoint's CloudWatch metrics",
+            recommend.add_arguments,
+            recommend.run,
+            True,
+        ),
+        (
+            "benchmark",
+            "load-test a deployed endpoint (optionally at every memory tier)",
+            benchmark.add_arguments,
+            benchmark.run,
+            True,
+        ),
+    ]
+    for name, help_text, add_arguments, runner, uses_aws in commands:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(command)
+        if uses_aws:
+            _aws_arguments(command)
+        command.set_defaults(runner=runner)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+    """Run the command; returns the exit status (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = console if console is not None else Console()
+    runner: Runner = args.runner
+    try:
+        return runner(args, out)
+    except CliError as exc:
+        Console(stderr=True).print(Text.assemble(("error: ", "bold red"), exc.message))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""``check``: each rule at its boundaries, S3/ECR look-ups on moto, quotas via a Stubber."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from serverless_inference.cli import check
+from serverless_inference.cli.aws import AwsContext
+from serverless_inference.cli.check import (
+    Quotas,
+    Status,
+    check_artifact_disk,
+    check_concurrency,
+    check_endpoint_name,
+    check_image,
+    check_memory_quota,
+    check_memory_tier,
+    check_model_fits,
+    check_payload,
+    check_provisioned,
+    match_quotas,
+    read_quotas,
+)
+from tests.cli.helpers import run_cli
+
+MB = 1024**2
+GB = 1024**3
+ACCOUNT = "123456789012"
+IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sentiment:v1"
+QUOTAS = [
+    {
+        "QuotaName": "Maximum total concurrency that can be allocated across all serverless "
+        "endpoints",
+        "Value": 10.0,
+    },
+    {"QuotaName": "Maximum memory size of a serverless endpoint", "Value": 3072.0},
+    {"QuotaName": "Maximum number of serverless endpoints", "Value": 50.0},
+]
+
+
+@pytest.mark.parametrize(
+    ("memory", "status"), [(1024, Status.PASS), (6144, Status.PASS), (1500, Status.FAIL)]
+)
+def test_memory_tier(memory: int, status: Status) -> None:
+    assert check_memory_tier(memory).status is status
+
+
+def test_memory_tier_fix_names_the_next_tier() -> None:
+    assert check_memory_tier(1500).fix == "use 2048 MB"
+
+
+@pytest.mark.parametrize(
+    ("memory", "model_mb", "status"),
+    [
+        (2048, 1024, Status.PASS),  # exactly 2x
+        (2048, 1025, Status.WARN),
+        (2048, 2048, Status.WARN),  # exactly 1x
+        (2048, 2049, Status.FAIL),
+    ],
+)
+def test_model_fits_memory_at_the_boundaries(memory: int, model_mb: float, status: Status) -> None:
+    assert check_model_fits(memory, None, model_mb).status is status
+
+
+def test_model_fits_uses_the_artifact_size_and_names_the_safe_tier() -> None:
+    finding = check_model_fits(2048, 1500 * MB, None)
+    assert finding.status is Status.WARN
+    assert finding.fix == "use --memory 3072 (2x headroom)"
+    assert "artifact size" in finding.reason
+    too_big = check_model_fits(6144, 4000 * MB, None)
+    assert too_big.status is Status.WARN
+    assert "quantize" in too_big.fix
+
+
+def test_artifact_disk_limits() -> None:
+    assert check_artifact_disk(2 * GB).status is Status.PASS
+    assert check_artifact_disk(3 * GB).status is Status.WARN
+    assert check_artifact_disk(5 * GB + 1).status is Status.FAIL
+
+
+def test_image_limits() -> None:
+    assert check_image(400 * MB).status is Status.PASS
+    assert check_image(501 * MB).status is Status.WARN
+    assert check_image(10 * GB + 1).status is Status.FAIL
+
+
+def test_payload_limits() -> None:
+    assert check_payload(4 * MB).status is Status.WARN
+    assert check_payload(4 * MB + 1).status is Status.FAIL
+    assert check_payload(1024).status is Status.PASS
+
+
+def test_concurrency_against_limit_and_quota() -> None:
+    quotas = Quotas(total_concurrency=10)
+    assert check_concurrency(10, quotas).status is Status.PASS
+    over = check_concurrency(11, quotas)
+    assert over.status is Status.FAIL
+    assert over.fix == "use at most 10 or request a quota increase"
+    assert check_concurrency(201, quotas).status is Status.FAIL
+    unknown = check_concurrency(5, Quotas(error="AccessDenied"))
+    assert unknown.status is Status.UNKNOWN
+    assert "AccessDenied" in unknown.reason
+
+
+def test_provisioned_must_not_exceed_max() -> None:
+    assert check_provisioned(5, 5).status is Status.PASS
+    assert check_provisioned(6, 5).status is Status.FAIL
+    assert check_provisioned(0, 5).status is Status.FAIL
+
+
+def test_memory_quota() -> None:
+    assert check_memory_quota(3072, Quotas(max_memory_mb=3072)).status is Status.PASS
+    assert check_memory_quota(4096, Quotas(max_memory_mb=3072)).status is Status.FAIL
+    assert check_memory_quota(4096, Quotas()).status is Status.UNKNOWN
+
+
+def test_endpoint_name() -> None:
+    assert check_endpoint_name("sentiment-prod").status is Status.PASS
+    mixed = check_endpoint_name("Sentiment_Prod")
+    assert mixed.status is Status.FAIL
+    assert mixed.fix == "use sentiment-prod"
+    assert check_endpoint_name("a" * 64).status is Status.FAIL
+
+
+def test_quotas_are_matched_by_name() -> None:
+    assert match_quotas(QUOTAS) == Quotas(10, 3072, None)
+    partial = match_quotas(QUOTAS[1:])
+    assert partial.total_concurrency is None
+    assert partial.error == "no concurrency quota listed"
+
+
+def _stubbed_quotas(
+    response: list[dict[str, Any]] | None = None, error_code: str | None = None
+) -> Any:
+    client = boto3.client("service-quotas", region_name="us-east-1")
+    stubber = Stubber(client)
+    if error_code is not None:
+        stubber.add_client_error(
+            "list_service_quotas", service_error_code=error_code, service_message="denied"
+        )
+    else:
+        stubber.add_response(
+            "list_service_quotas", {"Quotas": response or []}, {"ServiceCode": "sagemaker"}
+        )
+    stubber.activate()
+    return client
+
+
+def test_read_quotas_with_a_stubbed_client() -> None:
+    assert read_quotas(_stubbed_quotas(QUOTAS)) == Quotas(10, 3072, None)
+    denied = read_quotas(_stubbed_quotas(error_code="AccessDeniedException"))
+    assert denied.total_concurrency is None
+    assert denied.error is not None and "access denied" in denied.error
+
+
+def test_read_quotas_on_moto_is_unknown_not_a_crash() -> None:
+    with mock_aws():
+        quotas = read_quotas(boto3.client("service-quotas", region_name="us-east-1"))
+    assert quotas.total_concurrency is None and quotas.max_memory_mb is None
+    assert quotas.error
+
+
+# ---------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto with a model artifact in S3, an image in ECR and stubbed Service Quotas."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="models-bucket")
+        s3.put_object(Bucket="models-bucket", Key="model.tar.gz", Body=b"x" * (300 * 1024))
+        ecr = boto3.client("ecr", region_name="us-east-1")
+        ecr.create_repository(repositoryName="sentiment")
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            # moto reports the config size as imageSizeInBytes
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 600 * MB,
+                "digest": "sha256:" + "a" * 64,
+            },
+            "layers": [],
+        }
+        ecr.put_image(repositoryName="sentiment", imageManifest=json.dumps(manifest), imageTag="v1")
+        monkeypatch.setattr(check, "service_quotas_client", lambda ctx: _stubbed_quotas(QUOTAS))
+        yield
+
+
+def test_check_command_reports_each_line(
+    aws: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    payload = tmp_path / "payload.json"
+    payload.write_text('{"inputs": "hello"}')
+    result = run_cli(
+        capsys,
+        "check",
+        "--memory",
+        "2048",
+        "--model",
+        "s3://models-bucket/model.tar.gz",
+        "--model-memory-mb",
+        "700",
+        "--image",
+        IMAGE,
+        "--payload",
+        str(payload),
+        "--max-concurrency",
+        "8",
+        "--provisioned-concurrency",
+        "2",
+        "--endpoint-name",
+        "sentiment-prod",
+    )
+    assert result.code == 0, result.out + result.err
+    out = result.out
+    assert "300.0 KB" in out
+    assert "2048 MB for a 700 MB model (2.9x)" in out
+    assert "600.0 MB (compressed, as ECR reports it)" in out
+    assert "WARN" in out and "larger images make cold starts longer" in out
+    assert "8 of quota 10" in out
+    assert "2048 MB of quota 3072 MB" in out
+    assert "8 passed, 1 warnings, 0 failed, 0 unknown" in out
+
+
+def test_check_command_fails_with_exit_1_and_says_why(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(
+        capsys,
+        "check",
+        "--memory",
+        "4096",
+        "--model",
+        "s3://models-bucket/missing.tar.gz",
+        "--image",
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sentiment:nope",
+        "--max-concurrency",
+        "20",
+    )
+    assert result.code == 1
+    out = result.out
+    assert "no such S3 object" in out
+    assert "no such repository or image in ECR" in out
+    assert "20 > quota 10" in out
+    assert "4096 MB > quota 3072 MB" in out
+    assert "0 failed" not in out
+
+
+def test_check_command_non_ecr_image_fails(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "--memory", "2048", "--image", "docker.io/library/python")
+    assert result.code == 1
+    assert "push the image to ECR" in result.out
+
+
+def test_check_command_offline_with_local_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"m" * (1200 * 1024))
+    result = run_cli(capsys, "check", "--memory", "1024", "--model", str(model), "--skip-quotas")
+    assert result.code == 0
+    assert "1024 MB for a 1 MB model" in result.out
+    assert "account quota unknown (--skip-quotas)" in result.out
+    missing = run_cli(capsys, "check", "--memory", "1024", "--model", str(tmp_path / "no.tgz"))
+    assert missing.code == 1
+    assert "no such file" in missing.out
+
+
+def test_check_command_access_denied_on_s3_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    stubber = Stubber(s3)
+    stubber.add_client_error("head_object", service_error_code="AccessDenied", http_status_code=403)
+    stubber.activate()
+    real_client = AwsContext.client
+
+    def client(self: AwsContext, service: str, **kwargs: Any) -> Any:
+        return s3 if service == "s3" else real_client(self, service, **kwargs)
+
+    monkeypatch.setattr(AwsContext, "client", client)
+    result = run_cli(
+        capsys, "check", "--memory", "1024", "--model", "s3://b/k.tar.gz", "--skip-quotas"
+    )
+    assert result.code == 2
+    assert "Cannot read s3://b/k.tar.gz: access denied" in result.err
+
+
+def test_check_without_credentials_reports_quota_unknown(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = run_cli(capsys, "check", "--memory", "2048", "--max-concurrency", "5")
+    assert result.code == 0
+    assert "no AWS credentials found" in result.out

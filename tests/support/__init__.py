@@ -1,0 +1,1 @@
+"""Offline test helpers shared by the project's test suites."""
