@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_DEPRECATED := quiet
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: synth test lint typecheck unit deploy diff destroy bench clean
+.PHONY: synth test test-wheel lint typecheck unit deploy diff destroy bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -39,6 +39,12 @@ typecheck: $(STAMPS)/python
 
 unit: $(STAMPS)/python $(STAMPS)/node
 	$(BIN)/pytest
+
+test-wheel: $(STAMPS)/python ## Build the wheel, install it in a fresh venv, synthesize an app with it
+	$(BIN)/pytest -m wheel
+
+bench: $(STAMPS)/python $(STAMPS)/node ## Synth time of this app vs a bare app, and the tests' time
+	$(BIN)/python scripts/bench.py
 
 deploy: $(STAMPS)/python $(STAMPS)/node ## Deploy (pick one environment with ENV=dev)
 	$(CDK) deploy $(if $(ENV),-c env=$(ENV)) --all

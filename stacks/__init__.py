@@ -5,8 +5,10 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import load_config
 from stacks.inference_stack import InferenceStack
+from stacks.pipeline_stack import PipelineStack
 
 STACK_NAME_PREFIX = "ServerlessInference"
+PIPELINE_STACK_ID = f"{STACK_NAME_PREFIX}-pipeline"
 
 
 def build_app(app: App) -> dict[str, InferenceStack]:
@@ -15,6 +17,8 @@ def build_app(app: App) -> dict[str, InferenceStack]:
     A stack is region-agnostic (deployable to the account and region of the CLI's
     credentials) unless its environment in cdk.json names an account and region, so
     ``cdk synth`` makes the same templates on every machine, with or without credentials.
+    When cdk.json configures ``pipeline``, the app also gets the ``PIPELINE_STACK_ID``
+    stack (``app.node.find_child(PIPELINE_STACK_ID)``) deploying ``pipeline.stages``.
     """
     config = load_config(app.node.get_all_context())
     stacks = {
@@ -26,5 +30,14 @@ def build_app(app: App) -> dict[str, InferenceStack]:
         )
         for name, settings in config.environments.items()
     }
+    if config.pipeline is not None:
+        # Every stage of the pipeline, whichever environment `-c env=...` selected above.
+        PipelineStack(
+            app,
+            PIPELINE_STACK_ID,
+            settings=config.pipeline,
+            environments=config.pipeline_stages,
+            stack_name_prefix=STACK_NAME_PREFIX,
+        )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stacks

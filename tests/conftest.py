@@ -1,5 +1,10 @@
 """Fixtures: the default app synthesized once per session, as `cdk synth` builds it."""
 
+import os
+
+# Node 20 works with this jsii, which prints an end-of-life banner on every start.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
 from dataclasses import dataclass
 from typing import Any
 

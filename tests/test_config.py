@@ -134,3 +134,19 @@ def test_bad_cli_override_fails_app_synthesis_before_any_template() -> None:
         ValueError, match=r"environments\.dev\.endpoint\.memory_size_mb must be one of .* got 7168"
     ):
         build_default_app({"environments.dev.endpoint.memory_size_mb": "7168"})
+
+
+def test_override_of_a_string_setting_keeps_digits_as_text() -> None:
+    config = _load(**{"environments.prod.account": "210987654321", "endpoint.model_id": "1234"})
+    assert config.environments["prod"].account == "210987654321"
+    assert config.environments["dev"].endpoint.model_id == "1234"
+
+
+def test_override_null_clears_an_optional_setting() -> None:
+    config = load_config(
+        {
+            "environments": {"dev": {"endpoint": {"endpoint_name": "named"}}},
+            "endpoint.endpoint_name": "null",
+        }
+    )
+    assert config.environments["dev"].endpoint.endpoint_name is None

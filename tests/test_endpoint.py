@@ -101,7 +101,7 @@ def test_model_and_config_names_are_left_to_cloudformation(
 
 def test_endpoint_name_is_generated_when_not_given() -> None:
     endpoint = _endpoint()
-    template = Template.from_stack(Stack.of(endpoint))
+    template = linted_template(Stack.of(endpoint))
     template.has_resource_properties("AWS::SageMaker::Endpoint", {"EndpointName": Match.absent()})
     assert Stack.of(endpoint).resolve(endpoint.endpoint_name) == {
         "Fn::GetAtt": [logical_id(endpoint.endpoint), "EndpointName"]
@@ -243,7 +243,7 @@ def test_grant_invoke_allows_invoke_on_this_endpoint_only() -> None:
     caller = iam.Role(stack, "Caller", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     grant = endpoint.grant_invoke(caller)
     assert grant.success
-    template = Template.from_stack(stack)
+    template = linted_template(stack)
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {

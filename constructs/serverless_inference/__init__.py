@@ -1,10 +1,55 @@
-"""cdk-serverless-inference: a model behind a SageMaker serverless endpoint, done right."""
+"""cdk-serverless-inference: a model behind a SageMaker serverless endpoint, done right.
 
-from serverless_inference.endpoint import ServerlessEndpoint
-from serverless_inference.images import ContainerImage, ModelData
+The constructs are imported on first use, so that the ``serverless-inference`` command
+does not start the CDK's JavaScript runtime; type checkers and IDEs see them as usual.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from serverless_inference.alarms import AlarmKind, AlarmThresholds, EndpointAlarms
+    from serverless_inference.api import ApiAuth, InferenceApi
+    from serverless_inference.endpoint import ServerlessEndpoint
+    from serverless_inference.images import ContainerImage, ModelData
+    from serverless_inference.keep_warm import KeepWarm
+    from serverless_inference.pattern import ServerlessInference
+    from serverless_inference.scaling import ProvisionedConcurrencyScaling
+
+_MODULES = {
+    "AlarmKind": "alarms",
+    "AlarmThresholds": "alarms",
+    "ApiAuth": "api",
+    "ContainerImage": "images",
+    "EndpointAlarms": "alarms",
+    "InferenceApi": "api",
+    "KeepWarm": "keep_warm",
+    "ModelData": "images",
+    "ProvisionedConcurrencyScaling": "scaling",
+    "ServerlessEndpoint": "endpoint",
+    "ServerlessInference": "pattern",
+}
 
 __all__ = [
+    "AlarmKind",
+    "AlarmThresholds",
+    "ApiAuth",
     "ContainerImage",
+    "EndpointAlarms",
+    "InferenceApi",
+    "KeepWarm",
     "ModelData",
+    "ProvisionedConcurrencyScaling",
     "ServerlessEndpoint",
+    "ServerlessInference",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module 'serverless_inference' has no attribute {name!r}")
+    return getattr(import_module(f"serverless_inference.{_MODULES[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -21,6 +21,7 @@ from serverless_inference.limits import (
     MetricName,
     metric_namespace,
 )
+from serverless_inference.scaling import ProvisionedConcurrencyScaling
 from serverless_inference.validation import Problems, is_token
 
 DEFAULT_MEMORY_SIZE_MB = 2048
@@ -186,6 +187,31 @@ class ServerlessEndpoint(Construct):
             "ecr:GetAuthorizationToken has no resource-level permissions: AWS requires *",
         )
         return role
+
+    def auto_scale_provisioned_concurrency(
+        self, *, min_capacity: int, max_capacity: int
+    ) -> ProvisionedConcurrencyScaling:
+        """Autoscale this variant's provisioned concurrency between the two capacities.
+
+        Needs ``provisioned_concurrency``; ``1 <= min_capacity <= max_capacity <=
+        max_concurrency``. Add policies with ``scale_on_utilization(...)`` and
+        ``scale_on_schedule(id, ...)`` on the returned object. AWS's SageMaker guide says
+        this autoscaling is not supported on CloudFormation (CloudFormation accepts it):
+        see the README, "Provisioned concurrency autoscaling".
+        """
+        if self.node.try_find_child("ProvisionedConcurrencyScaling") is not None:
+            raise ValueError(
+                "Invalid provisioned concurrency autoscaling:\n  - "
+                "auto_scale_provisioned_concurrency must be called once per endpoint, "
+                "got a second call"
+            )
+        return ProvisionedConcurrencyScaling(
+            self,
+            "ProvisionedConcurrencyScaling",
+            endpoint=self,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant ``sagemaker:InvokeEndpoint`` on this endpoint only."""

@@ -1,0 +1,306 @@
+"""The CloudWatch dashboard of ``EndpointAlarms``: traffic, errors, latency, capacity, cost."""
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from serverless_inference.alarms import AlarmKind, AlarmThresholds, ApiMetrics, KeepWarmMetrics
+from serverless_inference.endpoint import ServerlessEndpoint
+from serverless_inference.validation import is_token
+
+FULL_WIDTH = 24
+HALF_WIDTH = 12
+THIRD_WIDTH = 8
+HEIGHT = 6
+_FIVE_MINUTES = Duration.minutes(5)
+_ONE_HOUR = Duration.hours(1)
+
+
+def cost_per_hour_expression(memory_size_mb: int, price_per_gb_second: float) -> str:
+    """The metric-math expression of the estimated on-demand compute cost of one hour.
+
+    ``invocations`` (Sum over the hour) x ``latency`` (average ``ModelLatency`` over the
+    hour, microseconds, so / 1000000 for seconds) x memory in GB x price per GB-second.
+    An estimate of compute only: no provisioned concurrency, data processing or overhead.
+    """
+    memory_gb = _decimal(memory_size_mb / 1024)
+    return f"invocations * latency / 1000000 * {memory_gb} * {_decimal(price_per_gb_second)}"
+
+
+def _decimal(value: float) -> str:
+    """``value`` in plain decimal notation (metric math is not documented to accept 2e-05)."""
+    text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return text if text else "0"
+
+
+def build_dashboard(
+    scope: Construct,
+    construct_id: str,
+    *,
+    endpoint: ServerlessEndpoint,
+    api: ApiMetrics | None,
+    keep_warm: KeepWarmMetrics | None,
+    alarms: Sequence[cloudwatch.IAlarm],
+    composite_alarm: cloudwatch.IAlarm | None,
+    thresholds: AlarmThresholds,
+    price_per_gb_second: float,
+    dashboard_name: str | None,
+) -> cloudwatch.Dashboard:
+    """A dashboard with one row per concern; rows for the API, keep-warm and provisioned
+    concurrency appear only when those exist."""
+    dashboard = cloudwatch.Dashboard(
+        scope,
+        construct_id,
+        dashboard_name=dashboard_name,
+        default_interval=Duration.hours(3),
+    )
+    dashboard.add_widgets(
+        cloudwatch.TextWidget(
+            markdown=(
+                f"# Serverless inference: endpoint {endpoint.endpoint_name}\n"
+                "SageMaker latencies (ModelLatency, OverheadLatency, ModelSetupTime) are in "
+                "**microseconds**; API Gateway latencies in milliseconds. No data means the "
+                "endpoint scaled to zero. The cost graph estimates on-demand compute only."
+            ),
+            width=FULL_WIDTH,
+            height=2,
+        )
+    )
+    dashboard.add_widgets(
+        _graph(
+            "Invocations and errors (sum per 5 min)",
+            left=[endpoint.metric_invocations(period=_FIVE_MINUTES, label="Invocations")],
+            right=[
+                endpoint.metric_invocation_4xx_errors(period=_FIVE_MINUTES, label="4XX errors"),
+                endpoint.metric_invocation_5xx_errors(period=_FIVE_MINUTES, label="5XX errors"),
+            ],
+            width=THIRD_WIDTH,
+        ),
+        _graph(
+            "ModelLatency and OverheadLatency (microseconds)",
+            left=[
+                endpoint.metric_model_latency(
+                    statistic=statistic, period=_FIVE_MINUTES, label=f"ModelLatency {statistic}"
+                )
+                for statistic in ("p50", "p90", "p99")
+            ]
+            + [
+                endpoint.metric_overhead_latency(
+                    statistic=statistic,
+                    period=_FIVE_MINUTES,
+                    label=f"OverheadLatency {statistic}",
+                )
+                for statistic in ("p50", "p99")
+            ],
+            left_annotations=[
+                _line(
+                    thresholds.threshold_of(AlarmKind.MODEL_LATENCY_P99), "ModelLatency p99 alarm"
+                )
+            ],
+            width=THIRD_WIDTH,
+        ),
+        _graph(
+            "ModelSetupTime: new compute launched (microseconds)",
+            left=[
+                endpoint.metric_model_setup_time(
+                    statistic=statistic, period=_FIVE_MINUTES, label=f"ModelSetupTime {statistic}"
+                )
+                for statistic in ("Average", "Maximum")
+            ]
+            + [
+                endpoint.metric_model_setup_time(
+                    statistic="SampleCount", period=_FIVE_MINUTES, label="Cold starts (count)"
+                )
+            ],
+            width=THIRD_WIDTH,
+        ),
+    )
+    dashboard.add_widgets(
+        _graph(
+            "Concurrency utilization (1 = max concurrency: throttling)",
+            left=[
+                endpoint.metric_concurrent_executions_utilization(
+                    period=Duration.minutes(1), label="Concurrent executions / max"
+                )
+            ],
+            left_annotations=[
+                _line(
+                    thresholds.threshold_of(AlarmKind.CONCURRENCY_UTILIZATION_HIGH),
+                    "Concurrency alarm",
+                )
+            ],
+            width=THIRD_WIDTH,
+        ),
+        _graph(
+            "Memory utilization (%)",
+            left=[
+                endpoint.metric_memory_utilization(
+                    statistic=statistic, period=_FIVE_MINUTES, label=f"Memory {statistic}"
+                )
+                for statistic in ("Maximum", "Average")
+            ],
+            left_annotations=[
+                _line(
+                    thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_HIGH), "Out of memory risk"
+                ),
+                _line(
+                    thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_LOW), "Over-provisioned"
+                ),
+            ],
+            width=THIRD_WIDTH,
+        ),
+        _cost_widget(endpoint, price_per_gb_second),
+    )
+    if endpoint.provisioned_concurrency is not None:
+        dashboard.add_widgets(
+            _graph(
+                "Provisioned concurrency: executions and utilization",
+                left=[
+                    endpoint.metric_provisioned_concurrency_executions(
+                        period=_FIVE_MINUTES, label="PC executions (max)"
+                    )
+                ],
+                right=[
+                    endpoint.metric_provisioned_concurrency_utilization(
+                        period=_FIVE_MINUTES, label="PC utilization (avg)"
+                    )
+                ],
+                width=HALF_WIDTH,
+            ),
+            _graph(
+                "Provisioned concurrency: invocations and spillover (sum per 5 min)",
+                left=[
+                    endpoint.metric_provisioned_concurrency_invocations(
+                        period=_FIVE_MINUTES, label="Served by PC"
+                    ),
+                    endpoint.metric_provisioned_concurrency_spillover_invocations(
+                        period=_FIVE_MINUTES, label="Spilled over (on demand)"
+                    ),
+                ],
+                width=HALF_WIDTH,
+            ),
+        )
+    if api is not None:
+        dashboard.add_widgets(
+            _graph(
+                "API requests and errors (sum per 5 min)",
+                left=[
+                    api.metric_count().with_(statistic="Sum", period=_FIVE_MINUTES, label="Count")
+                ],
+                right=[
+                    api.metric_client_error().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="4XX"
+                    ),
+                    api.metric_server_error().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="5XX"
+                    ),
+                ],
+                width=HALF_WIDTH,
+            ),
+            _graph(
+                "API latency (milliseconds)",
+                left=[
+                    api.metric_latency().with_(
+                        statistic=statistic, period=_FIVE_MINUTES, label=f"Latency {statistic}"
+                    )
+                    for statistic in ("p50", "p99")
+                ]
+                + [
+                    api.metric_integration_latency().with_(
+                        statistic="p99", period=_FIVE_MINUTES, label="IntegrationLatency p99"
+                    )
+                ],
+                left_annotations=[
+                    _line(thresholds.threshold_of(AlarmKind.API_LATENCY_P99), "Latency p99 alarm")
+                ],
+                width=HALF_WIDTH,
+            ),
+        )
+    if keep_warm is not None:
+        dashboard.add_widgets(
+            _graph(
+                "Keep-warm pings (sum per 5 min)",
+                left=[
+                    keep_warm.metric_pings_sent().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="Pings sent"
+                    ),
+                    keep_warm.metric_failed_pings().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="Failed pings"
+                    ),
+                    keep_warm.metric_suspected_cold_starts().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="Suspected cold starts"
+                    ),
+                    keep_warm.metric_errors().with_(
+                        statistic="Sum", period=_FIVE_MINUTES, label="Function errors"
+                    ),
+                ],
+                width=HALF_WIDTH,
+            ),
+            _graph(
+                "Keep-warm ping latency",
+                left=[
+                    keep_warm.metric_ping_latency().with_(
+                        statistic=statistic, period=_FIVE_MINUTES, label=f"Ping latency {statistic}"
+                    )
+                    for statistic in ("p50", "Maximum")
+                ],
+                width=HALF_WIDTH,
+            ),
+        )
+    status: list[cloudwatch.IAlarm] = [*alarms]
+    if composite_alarm is not None:
+        status.insert(0, composite_alarm)
+    if status:
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(
+                title="Alarm status",
+                alarms=status,
+                width=FULL_WIDTH,
+                height=HEIGHT,
+            )
+        )
+    return dashboard
+
+
+def _cost_widget(endpoint: ServerlessEndpoint, price_per_gb_second: float) -> cloudwatch.IWidget:
+    title = "Estimated on-demand compute cost (USD per hour)"
+    if is_token(endpoint.memory_size_mb):
+        return cloudwatch.TextWidget(
+            markdown=f"### {title}\nUnavailable: the memory size is only known at deploy time.",
+            width=THIRD_WIDTH,
+            height=HEIGHT,
+        )
+    cost = cloudwatch.MathExpression(
+        expression=cost_per_hour_expression(endpoint.memory_size_mb, price_per_gb_second),
+        using_metrics={
+            "invocations": endpoint.metric_invocations(statistic="Sum", period=_ONE_HOUR),
+            "latency": endpoint.metric_model_latency(statistic="Average", period=_ONE_HOUR),
+        },
+        period=_ONE_HOUR,
+        label="USD per hour (invocations x avg ModelLatency x GB x price)",
+    )
+    return _graph(title, left=[cost], width=THIRD_WIDTH)
+
+
+def _graph(
+    title: str,
+    *,
+    left: Sequence[cloudwatch.IMetric],
+    right: Sequence[cloudwatch.IMetric] = (),
+    left_annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+    width: int,
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(
+        title=title,
+        left=list(left),
+        right=list(right) or None,
+        left_annotations=list(left_annotations) or None,
+        width=width,
+        height=HEIGHT,
+    )
+
+
+def _line(value: float, label: str) -> cloudwatch.HorizontalAnnotation:
+    return cloudwatch.HorizontalAnnotation(value=value, label=label)

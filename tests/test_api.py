@@ -1,0 +1,614 @@
+"""InferenceApi: template assertions, validation, auth modes, metrics and the default app."""
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import pytest
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Annotations, Match, Template
+
+from serverless_inference import ApiAuth, ContainerImage, InferenceApi, ServerlessEndpoint
+from stacks.config import load_config
+from tests.cdk_helpers import build_default_app, cdk_json_context, new_stack, resources_of_type
+from tests.conftest import SynthesizedApp
+from tests.test_api_vtl import iam_api, synth_checked
+
+USER_POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123"
+WEB_ACL_ARN = (
+    "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/inference/"
+    "a1b2c3d4-5678-90ab-cdef-0123456789ab"
+)
+
+
+def endpoint(stack: Stack, construct_id: str = "Endpoint", **props: Any) -> ServerlessEndpoint:
+    return ServerlessEndpoint(
+        stack, construct_id, image=ContainerImage.hugging_face_inference(), **props
+    )
+
+
+@cache
+def custom_api() -> tuple[InferenceApi, Template]:
+    """Every optional prop set: API key auth, throttles, CORS, tracing, WAF, no account role."""
+    stack = new_stack()
+    api = InferenceApi(
+        stack,
+        "Api",
+        endpoint=endpoint(stack),
+        path="v2/sentiment",
+        auth=ApiAuth.api_key(quota_limit=10000, quota_period="MONTH", rate_limit=5, burst_limit=2),
+        throttle_rate_limit=50,
+        throttle_burst_limit=20,
+        binary_media_types=["application/x-protobuf"],
+        tracing_enabled=True,
+        log_retention=logs.RetentionDays.ONE_WEEK,
+        integration_timeout=Duration.seconds(10),
+        stage_name="prod",
+        endpoint_type=apigw.EndpointType.EDGE,
+        cloud_watch_role=False,
+        web_acl_arn=WEB_ACL_ARN,
+        api_name="custom-inference",
+    )
+    return api, synth_checked(stack)
+
+
+@cache
+def other_auth_apis() -> tuple[Stack, Template]:
+    """A Cognito-authorized API and an unauthenticated one (the opt-out), in one stack."""
+    stack = new_stack()
+    pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
+    InferenceApi(
+        stack,
+        "Cognito",
+        endpoint=endpoint(stack, "CognitoEndpoint"),
+        auth=ApiAuth.cognito([pool], scopes=["inference/invoke"]),
+    )
+    InferenceApi(stack, "Open", endpoint=endpoint(stack, "OpenEndpoint"), auth="none")
+    return stack, synth_checked(stack)
+
+
+def methods(template: Template, http_method: str = "POST") -> list[dict[str, Any]]:
+    found = template.find_resources(
+        "AWS::ApiGateway::Method", {"Properties": {"HttpMethod": http_method}}
+    )
+    return [resource["Properties"] for resource in found.values()]
+
+
+def only(resources: Mapping[str, Any]) -> dict[str, Any]:
+    (resource,) = resources.values()
+    return dict(resource["Properties"])
+
+
+# --- integration: SageMaker InvokeEndpoint, no Lambda ----------------------------------------
+
+
+def test_post_routes_integrate_invoke_endpoint_directly() -> None:
+    _, template = iam_api()
+    posts = methods(template)
+    assert len(posts) == 2
+    endpoint_ids = sorted(resources_of_type(template, "AWS::SageMaker::Endpoint"))
+    called = []
+    for method in posts:
+        integration = method["Integration"]
+        assert integration["Type"] == "AWS"
+        assert integration["IntegrationHttpMethod"] == "POST"
+        parts = integration["Uri"]["Fn::Join"][1]
+        assert parts[2] == ":apigateway:"
+        assert parts[4] == ":runtime.sagemaker:path/endpoints/"
+        assert parts[6] == "/invocations"
+        assert parts[5]["Fn::GetAtt"][1] == "EndpointName"
+        called.append(parts[5]["Fn::GetAtt"][0])
+    assert sorted(called) == endpoint_ids
+
+
+def test_no_lambda_between_api_and_endpoint() -> None:
+    _, template = iam_api()
+    template.resource_count_is("AWS::Lambda::Function", 0)
+    for method in methods(template):
+        assert method["Integration"]["Type"] not in ("AWS_PROXY", "HTTP_PROXY")
+
+
+def test_body_passes_through_and_headers_are_forwarded() -> None:
+    _, template = iam_api()
+    for method in methods(template):
+        integration = method["Integration"]
+        assert integration["PassthroughBehavior"] == "WHEN_NO_TEMPLATES"
+        assert "RequestTemplates" not in integration
+        assert "ContentHandling" not in integration  # binary stays binary, text stays text
+        assert integration["RequestParameters"] == {
+            "integration.request.header.Content-Type": "method.request.header.Content-Type",
+            "integration.request.header.Accept": "method.request.header.Accept",
+            "integration.request.header.X-Amzn-SageMaker-Custom-Attributes": (
+                "method.request.header.X-Amzn-SageMaker-Custom-Attributes"
+            ),
+        }
+        assert method["RequestParameters"] == {
+            "method.request.header.Content-Type": False,
+            "method.request.header.Accept": False,
+            "method.request.header.X-Amzn-SageMaker-Custom-Attributes": False,
+        }
+
+
+def test_every_integration_response_with_its_pattern_status_and_headers() -> None:
+    _, template = iam_api()
+    cors = {"method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'"}
+    error_headers = {
+        "method.response.header.Content-Type": "'application/json'",
+        "method.response.header.X-SageMaker-Error-Type": (
+            "integration.response.header.x-amzn-ErrorType"
+        ),
+        **cors,
+    }
+    expected = [
+        (
+            None,
+            "200",
+            {
+                "method.response.header.Content-Type": "integration.response.header.Content-Type",
+                **cors,
+            },
+        ),
+        ("400", "400", error_headers),
+        ("413", "413", error_headers),
+        ("424", "424", error_headers),
+        ("429", "503", {**error_headers, "method.response.header.Retry-After": "'10'"}),
+        ("503", "503", {**error_headers, "method.response.header.Retry-After": "'5'"}),
+        ("(?!400|413|424|429|503)[13-9]\\d{2}", "502", error_headers),
+    ]
+    for method in methods(template):
+        got = [
+            (r.get("SelectionPattern"), r["StatusCode"], r["ResponseParameters"])
+            for r in method["Integration"]["IntegrationResponses"]
+        ]
+        assert got == expected
+        declared = {r["StatusCode"] for r in method["MethodResponses"]}
+        assert declared == {"200", "400", "413", "424", "429", "502", "503"}
+
+
+def test_integration_timeout_above_29_seconds_is_allowed_up_to_sagemakers_60() -> None:
+    stack = new_stack()
+    InferenceApi(stack, "Api", endpoint=endpoint(stack), integration_timeout=Duration.seconds(60))
+    (method,) = methods(Template.from_stack(stack))
+    assert method["Integration"]["TimeoutInMillis"] == 60000
+
+
+def test_integration_timeout_defaults_to_29_seconds() -> None:
+    _, template = iam_api()
+    assert {m["Integration"]["TimeoutInMillis"] for m in methods(template)} == {29000}
+    _, custom = custom_api()
+    assert [m["Integration"]["TimeoutInMillis"] for m in methods(custom)] == [10000]
+
+
+# --- credentials role --------------------------------------------------------------------------
+
+
+def test_credentials_role_may_invoke_exactly_the_fronted_endpoints() -> None:
+    _, template = iam_api()
+    role_id = methods(template)[0]["Integration"]["Credentials"]["Fn::GetAtt"][0]
+    role = template.to_json()["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+        }
+    ]
+    assert "ManagedPolicyArns" not in role
+    policies = [
+        p
+        for p in resources_of_type(template, "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
+    (policy,) = policies
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    endpoints = sorted(resources_of_type(template, "AWS::SageMaker::Endpoint"))
+    assert sorted(statements, key=lambda s: s["Resource"]["Ref"]) == [
+        {"Action": "sagemaker:InvokeEndpoint", "Effect": "Allow", "Resource": {"Ref": e}}
+        for e in endpoints
+    ]
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+def test_iam_auth_on_every_method_by_default() -> None:
+    _, template = iam_api()
+    for method in methods(template):
+        assert method["AuthorizationType"] == "AWS_IAM"
+        assert method["ApiKeyRequired"] is False
+    template.resource_count_is("AWS::ApiGateway::UsagePlan", 0)
+    template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
+
+
+def test_cors_preflight_is_the_only_unauthenticated_method() -> None:
+    _, template = iam_api()
+    for options in methods(template, "OPTIONS"):
+        assert options["AuthorizationType"] == "NONE"
+        headers = options["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == (
+            "'https://app.example.com'"
+        )
+    assert len(methods(template, "OPTIONS")) == 2
+
+
+def test_api_key_auth_with_usage_plan_quota_and_throttle() -> None:
+    api, template = custom_api()
+    (method,) = methods(template)
+    assert method["ApiKeyRequired"] is True
+    assert method["AuthorizationType"] == "NONE"
+    plan = only(template.find_resources("AWS::ApiGateway::UsagePlan"))
+    assert plan["Quota"] == {"Limit": 10000, "Period": "MONTH"}
+    assert plan["Throttle"] == {"RateLimit": 5, "BurstLimit": 2}
+    ((stage_id, _),) = template.find_resources("AWS::ApiGateway::Stage").items()
+    ((api_id, _),) = template.find_resources("AWS::ApiGateway::RestApi").items()
+    (api_stage,) = plan["ApiStages"]
+    assert (api_stage["ApiId"], api_stage["Stage"]) == ({"Ref": api_id}, {"Ref": stage_id})
+    template.resource_count_is("AWS::ApiGateway::ApiKey", 1)
+    template.resource_count_is("AWS::ApiGateway::UsagePlanKey", 1)
+    assert api.api_key is not None and api.usage_plan is not None
+
+
+def test_api_key_usage_plan_throttle_defaults_to_the_stage_limits() -> None:
+    stack = new_stack()
+    InferenceApi(stack, "Api", endpoint=endpoint(stack, max_concurrency=4), auth="api_key")
+    plan = only(Template.from_stack(stack).find_resources("AWS::ApiGateway::UsagePlan"))
+    assert plan["Throttle"] == {"RateLimit": 8, "BurstLimit": 4}
+    assert "Quota" not in plan
+
+
+def test_cognito_authorizer_with_scopes() -> None:
+    _, template = other_auth_apis()
+    authorizer = only(template.find_resources("AWS::ApiGateway::Authorizer"))
+    assert authorizer["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["ProviderARNs"] == [USER_POOL_ARN]
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            "HttpMethod": "POST",
+            "AuthorizationType": "COGNITO_USER_POOLS",
+            "AuthorizationScopes": ["inference/invoke"],
+            "AuthorizerId": {"Ref": Match.any_value()},
+        },
+    )
+
+
+def test_auth_none_is_an_explicit_opt_out_with_a_warning() -> None:
+    stack, template = other_auth_apis()
+    assert sorted(m["AuthorizationType"] for m in methods(template)) == [
+        "COGNITO_USER_POOLS",
+        "NONE",
+    ]
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Open", Match.string_like_regexp("auth is 'none'")
+    )
+    assert len(warnings) == 1
+    assert not Annotations.from_stack(stack).find_warning(
+        "/TestStack/Cognito", Match.string_like_regexp("auth is 'none'")
+    )
+
+
+def test_auth_mode_names_build_the_same_auth() -> None:
+    assert ApiAuth.from_mode("iam") == ApiAuth.iam()
+    assert ApiAuth.from_mode("api_key") == ApiAuth.api_key()
+    assert ApiAuth.from_mode("none") == ApiAuth.none()
+
+
+# --- stage: throttling, logging, tracing -----------------------------------------------------
+
+
+def test_stage_throttle_is_derived_from_every_fronted_endpoints_max_concurrency() -> None:
+    _, template = iam_api()
+    stage = only(template.find_resources("AWS::ApiGateway::Stage"))
+    (settings,) = stage["MethodSettings"]
+    # max concurrency 5 + 3: burst = 8 (what SageMaker runs at once), rate = 2 x 8 per second
+    assert settings["ThrottlingBurstLimit"] == 8
+    assert settings["ThrottlingRateLimit"] == 16
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["MetricsEnabled"] is True
+    assert settings["DataTraceEnabled"] is False
+    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    assert stage["TracingEnabled"] is False
+    assert stage["StageName"] == "v1"
+
+
+def test_explicit_throttle_tracing_and_stage_name_win() -> None:
+    _, template = custom_api()
+    stage = only(template.find_resources("AWS::ApiGateway::Stage"))
+    (settings,) = stage["MethodSettings"]
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 20)
+    assert stage["TracingEnabled"] is True
+    assert stage["StageName"] == "prod"
+
+
+def test_json_access_logs_to_a_log_group_with_retention() -> None:
+    _, template = iam_api()
+    stage = only(template.find_resources("AWS::ApiGateway::Stage"))
+    log_format = json.loads(stage["AccessLogSetting"]["Format"])
+    assert log_format["requestId"] == "$context.requestId"
+    assert log_format["status"] == "$context.status"
+    assert log_format["integrationStatus"] == "$context.integration.status"
+    log_group_id = stage["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    log_group = template.to_json()["Resources"][log_group_id]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    _, custom = custom_api()
+    custom.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
+
+
+def test_regional_endpoint_and_binary_media_types() -> None:
+    _, template = iam_api()
+    api = only(template.find_resources("AWS::ApiGateway::RestApi"))
+    assert api["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert api["BinaryMediaTypes"] == [
+        "application/octet-stream",
+        "application/x-npy",
+        "application/x-image",
+        "image/*",
+        "audio/*",
+    ]
+    _, custom = custom_api()
+    custom_rest_api = only(custom.find_resources("AWS::ApiGateway::RestApi"))
+    assert custom_rest_api["BinaryMediaTypes"] == ["application/x-protobuf"]
+    assert custom_rest_api["EndpointConfiguration"] == {"Types": ["EDGE"]}
+    assert custom_rest_api["Name"] == "custom-inference"
+
+
+def test_request_validator_validates_parameters_on_every_method() -> None:
+    _, template = iam_api()
+    ((validator_id, validator),) = template.find_resources(
+        "AWS::ApiGateway::RequestValidator"
+    ).items()
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    for method in methods(template):
+        assert method["RequestValidatorId"] == {"Ref": validator_id}
+
+
+def test_account_logging_role_only_when_asked_retained_and_set_before_the_stage() -> None:
+    _, template = iam_api()
+    ((account_id, account),) = template.find_resources("AWS::ApiGateway::Account").items()
+    assert account["DeletionPolicy"] == "Retain"
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    assert template.to_json()["Resources"][role_id]["DeletionPolicy"] == "Retain"
+    stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
+    assert account_id in stage["DependsOn"]
+    _, custom = custom_api()
+    custom.resource_count_is("AWS::ApiGateway::Account", 0)
+
+
+def test_web_acl_is_associated_with_the_stage() -> None:
+    _, template = custom_api()
+    association = only(template.find_resources("AWS::WAFv2::WebACLAssociation"))
+    assert association["WebACLArn"] == WEB_ACL_ARN
+    iam_template = iam_api()[1]
+    iam_template.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
+
+
+def test_gateway_responses_cover_throttling_auth_size_and_timeouts() -> None:
+    _, template = iam_api()
+    statuses = {
+        props["ResponseType"]: props.get("StatusCode")
+        for props in (
+            r["Properties"]
+            for r in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+        )
+    }
+    assert statuses == {
+        "DEFAULT_4XX": None,
+        "DEFAULT_5XX": None,
+        "THROTTLED": "429",
+        "QUOTA_EXCEEDED": "429",
+        "ACCESS_DENIED": "403",
+        "UNAUTHORIZED": "401",
+        "REQUEST_TOO_LARGE": "413",
+        "INTEGRATION_TIMEOUT": "504",
+        "INTEGRATION_FAILURE": "502",
+    }
+    template.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseType": "THROTTLED",
+            "ResponseParameters": Match.object_like({"gatewayresponse.header.Retry-After": "'1'"}),
+        },
+    )
+
+
+# --- attributes and metrics ------------------------------------------------------------------
+
+
+def test_route_urls_and_add_endpoint_return_the_invoke_url() -> None:
+    api, _ = iam_api()
+    assert list(api.route_urls) == ["predict", "models/other"]
+    stack = Stack.of(api)
+    assert stack.resolve(api.route_urls["models/other"])["Fn::Join"][1][-1] == "/models/other"
+    assert stack.resolve(api.url)["Fn::Join"][1][-1] == "/"
+    assert api.rest_api.rest_api_name == "TestStack-Api"
+
+
+@pytest.mark.parametrize(
+    ("helper", "metric_name", "statistic"),
+    [
+        ("metric_count", "Count", "Sum"),
+        ("metric_client_error", "4XXError", "Sum"),
+        ("metric_server_error", "5XXError", "Sum"),
+        ("metric_latency", "Latency", "Average"),
+        ("metric_integration_latency", "IntegrationLatency", "Average"),
+    ],
+)
+def test_metric_helpers(helper: str, metric_name: str, statistic: str) -> None:
+    api, _ = iam_api()
+    metric = getattr(api, helper)()
+    assert (metric.namespace, metric.metric_name, metric.statistic) == (
+        "AWS/ApiGateway",
+        metric_name,
+        statistic,
+    )
+    assert metric.period.to_seconds() == 60
+    assert metric.dimensions == {"ApiName": "TestStack-Api", "Stage": "v1"}
+    custom = getattr(api, helper)(statistic="p99", period=Duration.minutes(5))
+    assert (custom.statistic, custom.period.to_seconds()) == ("p99", 300)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/predict", "predict/", "a//b", "{proxy+}", "pre dict", "x" * 257, "models/{id}"],
+)
+def test_fails_when_the_route_path_is_malformed(path: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match=r"path must be at most 256 characters matching"):
+        InferenceApi(stack, "Api", endpoint=endpoint(stack), path=path)
+
+
+def test_fails_when_a_route_is_added_twice() -> None:
+    stack = new_stack()
+    api = InferenceApi(stack, "Api", endpoint=endpoint(stack))
+    with pytest.raises(ValueError, match=r"path must be a route not added yet \(routes: predict"):
+        api.add_endpoint("predict", endpoint(stack, "Other"))
+    with pytest.raises(ValueError, match="path must be"):
+        api.add_endpoint("/other", endpoint(stack, "Third"))
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"throttle_rate_limit": 0}, "throttle_rate_limit must be a number above 0"),
+        ({"throttle_rate_limit": -1.5}, "throttle_rate_limit must be a number above 0"),
+        ({"throttle_rate_limit": 10000.5}, "at most 10000, got 10000.5"),
+        ({"throttle_burst_limit": 0}, "throttle_burst_limit must be a whole number from 1 to 5000"),
+        ({"throttle_burst_limit": 5001}, "throttle_burst_limit must be a whole number"),
+        ({"throttle_burst_limit": 2.5}, "throttle_burst_limit must be a whole number"),
+        ({"integration_timeout": Duration.millis(49)}, "integration_timeout must be from 50 ms"),
+        ({"integration_timeout": Duration.seconds(61)}, "integration_timeout must be"),
+        ({"cors_allow_origin": "app.example.com"}, "cors_allow_origin must be"),
+        ({"binary_media_types": ["octet"]}, r"binary_media_types\[0\] must be"),
+        ({"stage_name": "v-1"}, "stage_name must be"),
+        ({"auth": "sigv4"}, "auth must be an ApiAuth or one of iam, api_key, none, got 'sigv4'"),
+        ({"auth": "cognito"}, r"auth must be ApiAuth.cognito\(user_pools\)"),
+        ({"auth": ApiAuth.api_key(quota_period="YEAR")}, "auth.quota_period must be one of"),
+        ({"auth": ApiAuth.api_key(quota_limit=0)}, "auth.quota_limit must be a whole number"),
+        ({"auth": ApiAuth.api_key(burst_limit=9999)}, "auth.burst_limit must be"),
+        ({"auth": ApiAuth.cognito([])}, "auth.user_pools must be at least one user pool"),
+        (
+            {"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/0a1b"},
+            "web_acl_arn must be",
+        ),
+        (
+            {"endpoint_type": apigw.EndpointType.PRIVATE},
+            "endpoint_type must be one of REGIONAL, EDGE, got 'PRIVATE'",
+        ),
+    ],
+)
+def test_fails_when_a_prop_is_out_of_range(props: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match=message):
+        InferenceApi(stack, "Api", endpoint=endpoint(stack), **props)
+
+
+def test_lists_every_problem_at_once() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        InferenceApi(
+            stack,
+            "Api",
+            endpoint=endpoint(stack),
+            path="/bad",
+            auth="oauth",
+            throttle_rate_limit=0,
+            throttle_burst_limit=0,
+        )
+    message = str(raised.value)
+    assert message.startswith("Invalid InferenceApi props:")
+    for name in ("path", "auth", "throttle_rate_limit", "throttle_burst_limit"):
+        assert f"  - {name} must be" in message
+
+
+@pytest.mark.parametrize("mode", ["oauth", "cognito", ""])
+def test_fails_when_the_auth_mode_is_unknown(mode: str) -> None:
+    with pytest.raises(ValueError, match=r"ApiAuth\.from_mode: mode"):
+        ApiAuth.from_mode(mode)
+
+
+# --- configuration (cdk.json) ---------------------------------------------------------------
+
+
+def config_with(**api: Any) -> dict[str, Any]:
+    context: dict[str, Any] = json.loads(json.dumps(cdk_json_context()))
+    context["environments"]["dev"]["api"] = api
+    return context
+
+
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ({"auth": "oauth"}, "environments.dev.api.auth must be one of iam, api_key, cognito, none"),
+        ({"throttle_rate_limit": 0}, "environments.dev.api.throttle_rate_limit must be"),
+        ({"throttle_burst_limit": 6000}, "environments.dev.api.throttle_burst_limit must be"),
+        ({"throttle_rate_limit": "fast"}, "environments.dev.api.throttle_rate_limit must be"),
+        ({"path": "/predict"}, "environments.dev.api.path must be"),
+        ({"log_retention_days": 8}, "environments.dev.api.log_retention_days must be one of 1, 3"),
+        ({"integration_timeout_seconds": 90}, "environments.dev.api.integration_timeout must be"),
+        ({"auth": "cognito"}, "environments.dev.api.cognito_user_pool_arn must be a user pool ARN"),
+        ({"cognito_user_pool_arn": "pool"}, "environments.dev.api.cognito_user_pool_arn must be"),
+        ({"api_key_quota_period": "YEAR"}, "environments.dev.api.api_key_quota_period must be"),
+        ({"cors_allow_origin": "nope"}, "environments.dev.api.cors_allow_origin must be"),
+        ({"web_acl_arn": "acl"}, "environments.dev.api.web_acl_arn must be"),
+        ({"tracing": True}, "environments.dev.api.tracing is not a known key"),
+    ],
+)
+def test_config_errors_name_the_key(api: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_config(config_with(**api))
+
+
+def test_config_reads_api_settings_and_dash_c_overrides() -> None:
+    context = config_with(auth="cognito", cognito_user_pool_arn=USER_POOL_ARN, tracing_enabled=True)
+    context["api.throttle_rate_limit"] = "25"
+    settings = load_config(context).environments["dev"].api
+    assert (settings.auth, settings.tracing_enabled, settings.throttle_rate_limit) == (
+        "cognito",
+        True,
+        25.0,
+    )
+    defaults = load_config(cdk_json_context()).environments["prod"].api
+    assert (defaults.auth, defaults.path, defaults.log_retention_days) == ("iam", "predict", 30)
+
+
+# --- the default app --------------------------------------------------------------------------
+
+
+def test_default_app_fronts_the_endpoint_with_an_iam_api(default_app: SynthesizedApp) -> None:
+    for name, concurrency in (("dev", 5), ("prod", 10)):
+        template = default_app.templates[name]
+        (method,) = methods(template)
+        assert method["AuthorizationType"] == "AWS_IAM"
+        (endpoint_id,) = resources_of_type(template, "AWS::SageMaker::Endpoint")
+        assert method["Integration"]["Uri"]["Fn::Join"][1][5] == {
+            "Fn::GetAtt": [endpoint_id, "EndpointName"]
+        }
+        (settings,) = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
+        assert settings["ThrottlingBurstLimit"] == concurrency
+        assert settings["ThrottlingRateLimit"] == 2 * concurrency
+
+
+def test_default_app_outputs_the_route_url(dev_template: Template) -> None:
+    outputs = dev_template.find_outputs("PredictUrl")
+    (output,) = outputs.values()
+    assert output["Value"]["Fn::Join"][1][-1] == "/predict"
+
+
+def test_default_app_with_api_key_auth_from_dash_c_overrides() -> None:
+    app, stacks = build_default_app(
+        {"env": "dev", "api.auth": "api_key", "api.api_key_quota_limit": "5000"}
+    )
+    app.synth()  # cdk-nag runs here and raises on an unacknowledged finding
+    template = Template.from_stack(stacks["dev"])
+    (method,) = methods(template)
+    assert (method["ApiKeyRequired"], method["AuthorizationType"]) == (True, "NONE")
+    plan = only(template.find_resources("AWS::ApiGateway::UsagePlan"))
+    assert plan["Quota"] == {"Limit": 5000, "Period": "DAY"}
+    assert "ApiKeyId" in template.to_json()["Outputs"]
