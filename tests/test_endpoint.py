@@ -412,3 +412,9 @@ def test_tokens_are_not_validated() -> None:
         endpoint_name=CfnParameter(stack, "Name").value_as_string,
     )
     assert Token.is_unresolved(endpoint.memory_size_mb)
+
+
+@pytest.mark.parametrize("memory", [float("inf"), float("-inf"), float("nan"), 10**400])
+def test_fails_cleanly_on_numbers_the_cdk_runtime_cannot_take(memory: Any) -> None:
+    with pytest.raises(ValueError, match="memory_size_mb must be one of"):
+        _endpoint(memory_size_mb=memory)

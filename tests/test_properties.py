@@ -1,10 +1,12 @@
 """Property-based tests over the configuration space.
 
-Every valid endpoint configuration synthesizes a template that cfn-lint accepts and that
-carries exactly the configured values; every invalid one fails before synthesis with an
-error naming the key path.
+Every valid configuration synthesizes a template that cfn-lint (and, for the app, cdk-nag)
+accepts and that carries the configured values; every invalid one fails before synthesis
+with an error naming the key path.
 """
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from serverless_inference import ContainerImage, ServerlessEndpoint
 from serverless_inference.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 from stacks.config import load_config
-from tests.cdk_helpers import linted_template, new_stack
+from tests.cdk_helpers import build_default_app, linted_template, new_stack
 
 
 @st.composite
@@ -43,12 +45,79 @@ def test_every_valid_endpoint_synthesizes_clean(props: dict[str, Any]) -> None:
     assert serverless.get("ProvisionedConcurrency") == props["provisioned_concurrency"]
 
 
+@st.composite
+def valid_app_overrides(draw: st.DrawFn) -> dict[str, Any]:
+    """``-c`` overrides of the dev environment across the endpoint, API, keep-warm and alarms."""
+    max_concurrency = draw(st.integers(1, 20))
+    return {
+        "endpoint.memory_size_mb": draw(st.sampled_from(MEMORY_SIZES_MB)),
+        "endpoint.max_concurrency": max_concurrency,
+        "endpoint.provisioned_concurrency": draw(st.none() | st.integers(1, max_concurrency)),
+        "keep_warm.enabled": draw(st.booleans()),
+        "keep_warm.concurrency": draw(st.integers(1, max_concurrency)),
+        "keep_warm.rate_minutes": draw(st.integers(1, 60)),
+        "api.auth": draw(st.sampled_from(["iam", "api_key", "none"])),
+        "alarms.dashboard": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_app_overrides())
+def test_every_valid_app_configuration_synthesizes_clean(overrides: dict[str, Any]) -> None:
+    as_cli = {k: v if isinstance(v, str) else json.dumps(v) for k, v in overrides.items()}
+    context = {"env": "dev", **as_cli}
+    app, stacks = build_default_app(context)
+    app.synth()  # cdk-nag runs here and raises on an unacknowledged finding
+    template = linted_template(stacks["dev"])
+    (config,) = template.find_resources("AWS::SageMaker::EndpointConfig").values()
+    serverless = config["Properties"]["ProductionVariants"][0]["ServerlessConfig"]
+    assert serverless["MaxConcurrency"] == overrides["endpoint.max_concurrency"]
+    assert len(template.find_resources("AWS::ApiGateway::RestApi")) == 1
+
+
 @settings(max_examples=60, deadline=None)
 @given(valid_endpoints())
 def test_every_valid_endpoint_configuration_loads(endpoint: dict[str, Any]) -> None:
     config = load_config({"environments": {"dev": {"endpoint": endpoint}}})
     loaded = config.environments["dev"].endpoint
     assert {key: getattr(loaded, key) for key in endpoint} == endpoint
+
+
+INVALID_VALUES = {
+    "api.auth": st.text(max_size=8).filter(
+        lambda v: v not in {"iam", "api_key", "cognito", "none"}
+    ),
+    "api.throttle_rate_limit": st.floats(max_value=0) | st.floats(min_value=10_001, max_value=1e9),
+    "api.throttle_burst_limit": st.integers(max_value=0) | st.integers(min_value=5001),
+    "api.log_retention_days": st.sampled_from([0, 2, 4, 15, 29, 31]),
+    "api.path": st.sampled_from(["/predict", "predict/", "a//b", "{proxy}", "has space"]),
+    "keep_warm.concurrency": st.integers(max_value=0) | st.integers(min_value=6, max_value=10_000),
+    "keep_warm.rate_minutes": st.integers(max_value=0),
+    "keep_warm.time_zone": st.sampled_from(["Mars/Olympus", "UTC+25", "europe berlin"]),
+    "alarms.thresholds.model_latency_p99_ms": st.integers(max_value=0),
+    "alarms.disabled": st.lists(st.sampled_from(["latency", "errors", "cpu"]), min_size=1),
+    "alarms.email_addresses": st.lists(st.sampled_from(["oncall", "a@", "@b.c"]), min_size=1),
+    "scaling.enabled": st.just(True),
+}
+"""Invalid values of the other sections, for an environment with max_concurrency 5 and no
+provisioned concurrency (so enabling scaling is invalid too)."""
+
+
+def _nested(dotted: str, value: Any) -> dict[str, Any]:
+    head, _, rest = dotted.partition(".")
+    return {head: _nested(rest, value) if rest else value}
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(sorted(INVALID_VALUES)).flatmap(
+        lambda key: st.tuples(st.just(key), INVALID_VALUES[key])
+    )
+)
+def test_every_invalid_section_value_fails_naming_the_key(case: tuple[str, Any]) -> None:
+    key, value = case
+    with pytest.raises(ValueError, match=rf"environments\.dev\.{re.escape(key)}\b"):
+        load_config({"environments": {"dev": _nested(key, value)}})
 
 
 INVALID_ENDPOINT_VALUES = {

@@ -3,6 +3,7 @@
 Props that hold CDK tokens are skipped: their values are only known at deploy time.
 """
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -71,9 +72,11 @@ class Problems:
 
 
 def is_token(value: Any) -> bool:
-    """Whether ``value`` is a CDK token, known only at deploy time."""
-    return (
-        isinstance(value, (str, int, float))
-        and not isinstance(value, bool)
-        and (Token.is_unresolved(value))
-    )
+    """Whether ``value`` is a CDK token, known only at deploy time.
+
+    Only strings and finite floats can encode one (an int never does, and infinity or NaN
+    cannot even be sent to the CDK's JavaScript runtime).
+    """
+    if isinstance(value, float):
+        return math.isfinite(value) and Token.is_unresolved(value)
+    return isinstance(value, str) and Token.is_unresolved(value)
