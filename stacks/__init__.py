@@ -5,7 +5,6 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import load_config
 from stacks.inference_stack import InferenceStack
-from stacks.pipeline_stack import PipelineStack
 
 STACK_NAME_PREFIX = "ServerlessInference"
 PIPELINE_STACK_ID = f"{STACK_NAME_PREFIX}-pipeline"
@@ -31,6 +30,9 @@ def build_app(app: App) -> dict[str, InferenceStack]:
         for name, settings in config.environments.items()
     }
     if config.pipeline is not None:
+        # Imported here: CDK Pipelines is loaded only by the apps that configure a pipeline.
+        from stacks.pipeline_stack import PipelineStack
+
         # Every stage of the pipeline, whichever environment `-c env=...` selected above.
         PipelineStack(
             app,

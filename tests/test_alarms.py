@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Duration, Stack, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
@@ -28,6 +27,7 @@ from serverless_inference.alarms import (
 from serverless_inference.api import InferenceApi
 from serverless_inference.keep_warm import KeepWarm
 from tests.cdk_helpers import cfn_lint_findings, linted_template, new_stack
+from tests.metric_fakes import FakeApi, FakeKeepWarm
 
 PAGER_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:pager"
 EXISTING_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:existing"
@@ -72,55 +72,6 @@ EXPECTED_ENDPOINT_ALARMS: dict[str, tuple[str, str, str, int, float, str, int, i
         "MemoryUtilization", ENDPOINT_INSTANCES, "Maximum", 3600, 25, LT, 24, 6, "notBreaching"
     ),
 }  # fmt: skip
-
-
-class FakeApi:
-    """Tiny real CDK metrics standing in for an API (anything with these methods works)."""
-
-    def _metric(self, name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace="AWS/ApiGateway",
-            metric_name=name,
-            dimensions_map={"ApiName": "fake-api", "Stage": "v1"},
-            statistic="Average",
-        )
-
-    def metric_count(self) -> cloudwatch.Metric:
-        return self._metric("Count")
-
-    def metric_client_error(self) -> cloudwatch.Metric:
-        return self._metric("4XXError")
-
-    def metric_server_error(self) -> cloudwatch.Metric:
-        return self._metric("5XXError")
-
-    def metric_latency(self) -> cloudwatch.Metric:
-        return self._metric("Latency")
-
-    def metric_integration_latency(self) -> cloudwatch.Metric:
-        return self._metric("IntegrationLatency")
-
-
-class FakeKeepWarm:
-    """Tiny real CDK metrics standing in for the keep-warm pinger."""
-
-    def _metric(self, name: str, namespace: str = "Fake/KeepWarm") -> cloudwatch.Metric:
-        return cloudwatch.Metric(namespace=namespace, metric_name=name, statistic="Average")
-
-    def metric_errors(self) -> cloudwatch.Metric:
-        return self._metric("Errors", "AWS/Lambda")
-
-    def metric_failed_pings(self) -> cloudwatch.Metric:
-        return self._metric("FailedPings")
-
-    def metric_pings_sent(self) -> cloudwatch.Metric:
-        return self._metric("PingsSent")
-
-    def metric_ping_latency(self) -> cloudwatch.Metric:
-        return self._metric("PingLatency")
-
-    def metric_suspected_cold_starts(self) -> cloudwatch.Metric:
-        return self._metric("SuspectedColdStarts")
 
 
 @dataclass(frozen=True)

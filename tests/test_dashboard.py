@@ -5,56 +5,14 @@ from typing import Any
 
 import pytest
 from aws_cdk import Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Template
 
 from serverless_inference import ContainerImage, EndpointAlarms, ServerlessEndpoint
 from serverless_inference.dashboard import cost_per_hour_expression
 from tests.cdk_helpers import linted_template, new_stack
+from tests.metric_fakes import FakeApi, FakeKeepWarm
 
 PLACEHOLDER = "TOKEN"
-
-
-class FakeApi:
-    def _metric(self, name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(
-            namespace="AWS/ApiGateway", metric_name=name, dimensions_map={"ApiName": "fake"}
-        )
-
-    def metric_count(self) -> cloudwatch.Metric:
-        return self._metric("Count")
-
-    def metric_client_error(self) -> cloudwatch.Metric:
-        return self._metric("4XXError")
-
-    def metric_server_error(self) -> cloudwatch.Metric:
-        return self._metric("5XXError")
-
-    def metric_latency(self) -> cloudwatch.Metric:
-        return self._metric("Latency")
-
-    def metric_integration_latency(self) -> cloudwatch.Metric:
-        return self._metric("IntegrationLatency")
-
-
-class FakeKeepWarm:
-    def _metric(self, name: str) -> cloudwatch.Metric:
-        return cloudwatch.Metric(namespace="Fake/KeepWarm", metric_name=name)
-
-    def metric_errors(self) -> cloudwatch.Metric:
-        return self._metric("Errors")
-
-    def metric_failed_pings(self) -> cloudwatch.Metric:
-        return self._metric("FailedPings")
-
-    def metric_pings_sent(self) -> cloudwatch.Metric:
-        return self._metric("PingsSent")
-
-    def metric_ping_latency(self) -> cloudwatch.Metric:
-        return self._metric("PingLatency")
-
-    def metric_suspected_cold_starts(self) -> cloudwatch.Metric:
-        return self._metric("SuspectedColdStarts")
 
 
 def _widgets(template: Template) -> list[dict[str, Any]]:
