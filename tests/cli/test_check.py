@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from serverless_inference.cli.check import (
     read_quotas,
 )
 from tests.cli.helpers import run_cli
+from tests.support.ecr import put_fake_image
 
 MB = 1024**2
 GB = 1024**3
@@ -179,19 +179,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         s3.create_bucket(Bucket="models-bucket")
         s3.put_object(Bucket="models-bucket", Key="model.tar.gz", Body=b"x" * (300 * 1024))
         ecr = boto3.client("ecr", region_name="us-east-1")
-        ecr.create_repository(repositoryName="sentiment")
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            # moto reports the config size as imageSizeInBytes
-            "config": {
-                "mediaType": "application/vnd.docker.container.image.v1+json",
-                "size": 600 * MB,
-                "digest": "sha256:" + "a" * 64,
-            },
-            "layers": [],
-        }
-        ecr.put_image(repositoryName="sentiment", imageManifest=json.dumps(manifest), imageTag="v1")
+        put_fake_image(ecr, "sentiment", "v1", 600 * MB)
         monkeypatch.setattr(check, "service_quotas_client", lambda ctx: _stubbed_quotas(QUOTAS))
         yield
 
