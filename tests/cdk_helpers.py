@@ -1,7 +1,10 @@
 """Synthesis helpers shared by the tests: the app as `cdk synth` builds it, and linted templates."""
 
 import json
+import re
+import tarfile
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,30 @@ def logical_id(construct: IConstruct) -> str:
 def resources_of_type(template: Template, resource_type: str) -> dict[str, Any]:
     """The resources of one type in a template, by logical id."""
     return dict(template.find_resources(resource_type))
+
+
+@cache
+def cdk_default_rego_rule_types() -> dict[str, set[str]]:
+    """The resource types (or ``AWS::Service`` prefixes) each Rego rule file aws-cdk-lib ships
+    for its built-in CloudFormation Validate names, read from the installed aws-cdk-lib."""
+    jsii_module = find_spec("aws_cdk._jsii")
+    assert jsii_module is not None and jsii_module.origin is not None
+    (tarball,) = Path(jsii_module.origin).parent.glob("aws-cdk-lib@*.jsii.tgz")
+    rules: dict[str, set[str]] = {}
+    with tarfile.open(tarball) as archive:
+        for member in archive:
+            name = member.name.removeprefix("package/core/lib/validation/rules/")
+            rule_file = archive.extractfile(member) if name.endswith(".rego") else None
+            if name != member.name and rule_file is not None:
+                rules[name] = set(re.findall(r"AWS::\w+(?:::\w+)?", rule_file.read().decode()))
+    return rules
+
+
+def types_inspected_by(rules: dict[str, set[str]], resource_types: set[str]) -> dict[str, str]:
+    """Which of ``resource_types`` a rule file inspects (rule file by resource type)."""
+    return {
+        resource_type: rule
+        for rule, inspected in rules.items()
+        for resource_type in resource_types
+        if any(resource_type == t or resource_type.startswith(f"{t}::") for t in inspected)
+    }

@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Match, Template
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.cdk_helpers import build_default_app, linted_template
+from tests.cdk_helpers import (
+    build_default_app,
+    cdk_default_rego_rule_types,
+    linted_template,
+    types_inspected_by,
+)
 from tests.conftest import SynthesizedApp
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
@@ -38,6 +44,48 @@ def test_cdk_nag_would_fail_synthesis_on_a_finding() -> None:
     s3.Bucket(stacks["dev"], "UnencryptedOpenBucket")
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+def test_cloudformation_validate_would_fail_synthesis_on_a_schema_error() -> None:
+    app, stacks = build_default_app({"env": "dev"})
+    serverless = sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+        max_concurrency=500, memory_size_in_mb=2048
+    )
+    sagemaker.CfnEndpointConfig(
+        stacks["dev"],
+        "RawEndpointConfig",
+        production_variants=[
+            sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name="AllTraffic", model_name="model", serverless_config=serverless
+            )
+        ],
+    )
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
+        app.synth()
+    report_path = re.search(r"can be found in: (\S+validation-report\.json)", str(failure.value))
+    assert report_path is not None
+    (report,) = json.loads(Path(report_path[1]).read_text())["pluginReports"]
+    assert (report["pluginName"], report["conclusion"]) == ("CloudFormation Validate", "failure")
+    (violation,) = report["violations"]
+    assert violation["severity"] == "error"
+    assert violation["description"].endswith(
+        "MaxConcurrency: 500 is greater than the maximum of 200"
+    )
+    (construct,) = violation["violatingConstructs"]
+    assert construct["constructPath"] == "ServerlessInference-dev/RawEndpointConfig"
+
+
+def test_cdk_rego_rules_left_out_inspect_none_of_our_resource_types(
+    default_app: SynthesizedApp,
+) -> None:
+    rules = cdk_default_rego_rule_types()
+    assert rules, "aws-cdk-lib ships no Rego rules any more: include_default_rules is moot"
+    ours = {
+        resource["Type"]
+        for environment in default_app.templates
+        for resource in default_app.template_json(environment)["Resources"].values()
+    }
+    assert types_inspected_by(rules, ours) == {}
 
 
 def test_reference_model_on_the_hugging_face_cpu_image(dev_template: Template) -> None:

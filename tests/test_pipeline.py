@@ -26,7 +26,14 @@ from stacks.pipeline_stack import (
     SYNTH_COMMANDS,
     PipelineStack,
 )
-from tests.cdk_helpers import ROOT, build_default_app, cdk_json_context, cfn_lint_findings
+from tests.cdk_helpers import (
+    ROOT,
+    build_default_app,
+    cdk_default_rego_rule_types,
+    cdk_json_context,
+    cfn_lint_findings,
+    types_inspected_by,
+)
 
 PIPELINE_ACCOUNT = "123456789012"
 PROD_ACCOUNT = "210987654321"
@@ -300,6 +307,13 @@ def test_cross_account_stage_encrypts_artifacts_with_a_rotated_key(
 def test_cdk_nag_reports_nothing_unacknowledged(configured: SynthesizedPipeline) -> None:
     report = Path(configured.assembly.directory, "validation-report.json")
     assert not report.exists() or json.loads(report.read_text())["pluginReports"] == []
+
+
+def test_cdk_rego_rules_left_out_inspect_none_of_the_pipelines_resource_types(
+    configured: SynthesizedPipeline,
+) -> None:
+    types = {resource["Type"] for resource in configured.template_json["Resources"].values()}
+    assert types_inspected_by(cdk_default_rego_rule_types(), types) == {}
 
 
 def test_cfn_lint_finds_nothing_but_what_cdk_pipelines_generates(
