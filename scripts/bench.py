@@ -1,8 +1,10 @@
 """`make bench`: `cdk synth` wall time of this app next to a bare one-stack app, and of the tests.
 
-Both apps are synthesized by the same pinned CDK CLI with the same Python, alternately,
-``--runs`` times each; the medians and their ratio are printed. Then `pytest` runs once
-(warm environment) and its wall time is printed.
+The apps are synthesized by the same pinned CDK CLI with the same Python, in turn, ``--runs``
+times each; the medians (with the fastest and slowest run) and the ratio to the bare app are
+printed. The second bare app turns CDK's Rego rules off as this app does (see
+``stacks.build_app``), so the second ratio is this app's cost with that saving taken out.
+Then `pytest` runs once (warm environment) and its wall time is printed.
 """
 
 import argparse
@@ -17,14 +19,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 BARE_APP = """
-from aws_cdk import App, Stack
+from aws_cdk import App, CloudFormationValidatePlugin, Stack, Validations
 from aws_cdk import aws_sns as sns
 
 app = App()
+if {without_rego_rules}:
+    Validations.of(app).add_plugins(CloudFormationValidatePlugin(include_default_rules=False))
 stack = Stack(app, "Bare")
 sns.Topic(stack, "Topic")
 app.synth()
 """
+APPS = {
+    "this app (every environment)": None,
+    "bare one-stack app": False,
+    "bare app without CDK's Rego rules": True,
+}
+"""Label -> ``None`` for this app, else whether the bare app leaves CDK's Rego rules out."""
 
 
 def _timed(command: list[str], cwd: Path) -> float:
@@ -36,27 +46,33 @@ def _timed(command: list[str], cwd: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3, help="synths of each app (default 3)")
+    parser.add_argument("--runs", type=int, default=7, help="synths of each app (default 7)")
     parser.add_argument("--skip-tests", action="store_true", help="time the synths only")
     args = parser.parse_args()
 
+    times: dict[str, list[float]] = {label: [] for label in APPS}
     with tempfile.TemporaryDirectory() as tmp:
-        bare = Path(tmp)
-        (bare / "app.py").write_text(BARE_APP)
-        synth = [str(CDK), "synth", "--quiet", "--app", f"{sys.executable} app.py"]
-        app_times, bare_times = [], []
+        commands: dict[str, tuple[list[str], Path]] = {}
+        for number, (label, without_rego_rules) in enumerate(APPS.items()):
+            out = ["synth", "--quiet", "-o", f"{tmp}/out{number}"]
+            if without_rego_rules is None:
+                commands[label] = ([str(CDK), *out], ROOT)
+            else:
+                folder = Path(tmp, f"bare{number}")
+                folder.mkdir()
+                app = BARE_APP.format(without_rego_rules=without_rego_rules)
+                (folder / "app.py").write_text(app)
+                commands[label] = ([str(CDK), *out, "--app", f"{sys.executable} app.py"], folder)
         for _ in range(args.runs):
-            app_times.append(_timed([*synth[:-2], "-o", str(bare / "app.out")], ROOT))
-            bare_times.append(_timed([*synth, "-o", str(bare / "bare.out")], bare))
+            for label, (command, cwd) in commands.items():
+                times[label].append(_timed(command, cwd))
 
-    app_median, bare_median = statistics.median(app_times), statistics.median(bare_times)
-    print(
-        f"cdk synth, this app (every environment): median {app_median:.2f} s over {args.runs} runs"
-    )
-    print(
-        f"cdk synth, bare one-stack app:           median {bare_median:.2f} s over {args.runs} runs"
-    )
-    print(f"ratio: {app_median / bare_median:.2f}x")
+    medians = {label: statistics.median(runs) for label, runs in times.items()}
+    this_app = medians[next(iter(APPS))]
+    print(f"cdk synth, median of {args.runs} runs (fastest-slowest), and this app's time over it:")
+    for label, runs in times.items():
+        spread = f"({min(runs):.2f}-{max(runs):.2f} s)"
+        print(f"  {label:35} {medians[label]:5.2f} s {spread:15} {this_app / medians[label]:.2f}x")
     if not args.skip_tests:
         tests = _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], ROOT)
         print(f"pytest (warm environment): {tests:.1f} s")

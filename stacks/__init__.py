@@ -3,7 +3,6 @@
 from functools import cache
 
 from aws_cdk import App, CloudFormationValidatePlugin, Environment, Validations
-from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import load_config
 from stacks.inference_stack import InferenceStack
@@ -20,7 +19,7 @@ def _template_validation() -> CloudFormationValidatePlugin:
 
 
 def build_app(app: App) -> dict[str, InferenceStack]:
-    """Add one stack per configured environment to ``app``, checked by cdk-nag.
+    """Add one stack per configured environment to ``app``.
 
     A stack is region-agnostic (deployable to the account and region of the CLI's
     credentials) unless its environment in cdk.json names an account and region, so
@@ -28,14 +27,20 @@ def build_app(app: App) -> dict[str, InferenceStack]:
     When cdk.json configures ``pipeline``, the app also gets the ``PIPELINE_STACK_ID``
     stack (``app.node.find_child(PIPELINE_STACK_ID)``) deploying ``pipeline.stages``.
 
-    Synthesis fails on any cdk-nag AwsSolutions finding without an acknowledgment, and on
-    any error from CDK's built-in CloudFormation Validate (the template schema and lint
-    rules; cdk.json turns its errors into failures). CDK's own Rego rules are left out of
-    that plugin: the ones aws-cdk-lib ships only inspect resource types these stacks never
-    contain (a test keeps it so), and compiling them is a third of that engine's start-up.
+    Synthesis fails on any error from CDK's built-in CloudFormation Validate (the template
+    schema and lint rules; cdk.json turns its errors into failures). CDK's own Rego rules
+    are left out of that plugin: the ones aws-cdk-lib ships only inspect resource types these
+    stacks never contain (a test keeps it so), and compiling them is a third of that engine's
+    start-up. With ``cdk_nag`` configured, synthesis also fails on any cdk-nag AwsSolutions
+    finding without an acknowledgment.
     """
     config = load_config(app.node.get_all_context())
-    Validations.of(app).add_plugins(_template_validation(), AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(_template_validation())
+    if config.cdk_nag:
+        # Imported here: cdk-nag's assembly is loaded only by the apps that run it.
+        from cdk_nag import AwsSolutionsChecks
+
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     stacks = {
         name: InferenceStack(
             app,

@@ -70,6 +70,7 @@ from serverless_inference.validation import Problems
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
 ENVIRONMENTS_CONTEXT_KEY = "environments"
 PIPELINE_CONTEXT_KEY = "pipeline"
+CDK_NAG_CONTEXT_KEY = "cdk_nag"
 
 
 @dataclass(frozen=True)
@@ -545,6 +546,9 @@ class AppConfig:
     """The CDK pipeline deploying ``pipeline.stages``. Default: - no pipeline."""
     pipeline_stages: dict[str, EnvironmentSettings] = field(default_factory=dict)
     """The settings of each pipeline stage, in order, whichever environment ``env`` selects."""
+    cdk_nag: bool = False
+    """Whether every synthesis runs cdk-nag's AwsSolutions pack. Default: false, because
+    `make test` runs it on every app the tests synthesize (and so do CI and the pipeline)."""
 
 
 def load_config(context: Mapping[str, Any]) -> AppConfig:
@@ -562,6 +566,9 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             settings.check(problems.under(path))
             environments[name] = settings
     pipeline = _load_pipeline(context, list(tree), environments, problems)
+    cdk_nag = _decode(context.get(CDK_NAG_CONTEXT_KEY, False))
+    if not isinstance(cdk_nag, bool):
+        problems.add(CDK_NAG_CONTEXT_KEY, cdk_nag, "true or false")
     selected = context.get(ENVIRONMENT_NAME_CONTEXT_KEY)
     if selected is not None and selected not in tree:
         problems.add(ENVIRONMENT_NAME_CONTEXT_KEY, selected, "one of " + ", ".join(tree))
@@ -569,7 +576,9 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
     stages = {name: environments[name] for name in pipeline.stages} if pipeline else {}
     if selected is not None:
         environments = {selected: environments[selected]}
-    return AppConfig(environments=environments, pipeline=pipeline, pipeline_stages=stages)
+    return AppConfig(
+        environments=environments, pipeline=pipeline, pipeline_stages=stages, cdk_nag=cdk_nag
+    )
 
 
 def _load_pipeline(

@@ -14,6 +14,7 @@ from cfnlint.api import ManualArgs, lint
 from constructs import IConstruct
 
 from stacks import build_app
+from stacks.config import CDK_NAG_CONTEXT_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
@@ -29,8 +30,9 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def build_default_app(overrides: dict[str, Any] | None = None) -> tuple[App, dict[str, Stack]]:
-    """The app exactly as app.py builds it, with cdk.json's context and ``-c`` style overrides."""
-    app = App(context={**cdk_json_context(), **(overrides or {})})
+    """The app exactly as app.py builds it, with cdk.json's context and ``-c`` style overrides,
+    and with cdk-nag on: the tests are where every synthesized app meets cdk-nag."""
+    app = App(context={**cdk_json_context(), CDK_NAG_CONTEXT_KEY: True, **(overrides or {})})
     stacks = build_app(app)
     return app, dict(stacks)
 

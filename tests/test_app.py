@@ -6,15 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import App
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Match, Template
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from stacks import build_app
 from tests.cdk_helpers import (
     build_default_app,
     cdk_default_rego_rule_types,
+    cdk_json_context,
     linted_template,
     types_inspected_by,
 )
@@ -44,6 +47,14 @@ def test_cdk_nag_would_fail_synthesis_on_a_finding() -> None:
     s3.Bucket(stacks["dev"], "UnencryptedOpenBucket")
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+def test_cdk_synth_runs_cdk_nag_only_when_configured() -> None:
+    app = App(context={**cdk_json_context(), "env": "dev"})
+    stacks = build_app(app)
+    s3.Bucket(stacks["dev"], "UnencryptedOpenBucket")
+    report = Path(app.synth().directory, "validation-report.json")
+    assert json.loads(report.read_text())["pluginReports"] == []
 
 
 def test_cloudformation_validate_would_fail_synthesis_on_a_schema_error() -> None:

@@ -26,6 +26,17 @@ def test_missing_keys_take_the_documented_defaults() -> None:
     assert EndpointSettings().provisioned_concurrency is None
 
 
+def test_cdk_nag_is_off_unless_configured() -> None:
+    assert load_config(cdk_json_context()).cdk_nag is False
+    assert _load(cdk_nag=True).cdk_nag is True
+    assert _load(cdk_nag="true").cdk_nag is True  # -c cdk_nag=true
+
+
+def test_fails_when_cdk_nag_is_not_a_boolean() -> None:
+    with pytest.raises(ValueError, match=r"cdk_nag must be true or false, got 'yes'"):
+        _load(cdk_nag="yes")
+
+
 def test_env_picks_one_environment() -> None:
     assert list(_load(env="prod").environments) == ["prod"]
 
