@@ -30,8 +30,8 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def build_default_app(overrides: dict[str, Any] | None = None) -> tuple[App, dict[str, Stack]]:
-    """The app exactly as app.py builds it, with cdk.json's context and ``-c`` style overrides,
-    and with cdk-nag on: the tests are where every synthesized app meets cdk-nag."""
+    """The app as app.py builds it from cdk.json's context and ``-c`` style overrides, with
+    cdk-nag switched on (``cdk_nag``): the tests are where every app they build meets cdk-nag."""
     app = App(context={**cdk_json_context(), CDK_NAG_CONTEXT_KEY: True, **(overrides or {})})
     stacks = build_app(app)
     return app, dict(stacks)
