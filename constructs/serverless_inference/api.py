@@ -519,6 +519,7 @@ class InferenceApi(Construct):
 
         endpoint.grant_invoke(self.role)
         self._endpoints.append(endpoint)
+        self._redeploy_when_replaced(endpoint)
         integration = apigw.AwsIntegration(
             service="runtime.sagemaker",
             path=f"endpoints/{endpoint.endpoint_name}/invocations",
@@ -565,6 +566,22 @@ class InferenceApi(Construct):
         url = self.rest_api.url_for_path("/" + path)
         self.route_urls[path] = url
         return url
+
+    def _redeploy_when_replaced(self, endpoint: ServerlessEndpoint) -> None:
+        """Make the stage's deployment change whenever ``endpoint`` is replaced.
+
+        The integration URI names the endpoint through ``GetAtt EndpointName``, a token that
+        CDK hashes unresolved into the deployment's logical ID: a new endpoint name alone
+        would leave the stage on the old deployment, calling an endpoint that no longer
+        exists. The endpoint is replaced when its logical ID or its ``EndpointName`` (its
+        only create-only property) changes, so both go into the deployment's logical ID.
+        """
+        deployment = self.rest_api.latest_deployment
+        assert deployment is not None  # the RestApi is created with deploy=True
+        resource = endpoint.endpoint
+        deployment.add_to_logical_id(
+            {"endpoint": resource.logical_id, "endpointName": resource.endpoint_name}
+        )
 
     def _integration_response(self, mapping: ErrorMapping) -> apigw.IntegrationResponse:
         parameters: dict[str, str] = {}
