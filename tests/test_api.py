@@ -33,7 +33,8 @@ def endpoint(stack: Stack, construct_id: str = "Endpoint", **props: Any) -> Serv
 
 @cache
 def custom_api() -> tuple[InferenceApi, Template]:
-    """Every optional prop set: API key auth, throttles, CORS, tracing, WAF, no account role."""
+    """Every optional prop set: API key auth, throttles, tracing, detailed metrics, WAF, no
+    account role."""
     stack = new_stack()
     api = InferenceApi(
         stack,
@@ -45,6 +46,7 @@ def custom_api() -> tuple[InferenceApi, Template]:
         throttle_burst_limit=20,
         binary_media_types=["application/x-protobuf"],
         tracing_enabled=True,
+        detailed_metrics=True,
         log_retention=logs.RetentionDays.ONE_WEEK,
         integration_timeout=Duration.seconds(10),
         stage_name="prod",
@@ -308,18 +310,19 @@ def test_stage_throttle_is_derived_from_every_fronted_endpoints_max_concurrency(
     assert settings["ThrottlingBurstLimit"] == 8
     assert settings["ThrottlingRateLimit"] == 16
     assert settings["LoggingLevel"] == "ERROR"
-    assert settings["MetricsEnabled"] is True
+    assert settings["MetricsEnabled"] is False  # detailed (per-method) metrics are billed
     assert settings["DataTraceEnabled"] is False
     assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
     assert stage["TracingEnabled"] is False
     assert stage["StageName"] == "v1"
 
 
-def test_explicit_throttle_tracing_and_stage_name_win() -> None:
+def test_explicit_throttle_tracing_detailed_metrics_and_stage_name_win() -> None:
     _, template = custom_api()
     stage = only(template.find_resources("AWS::ApiGateway::Stage"))
     (settings,) = stage["MethodSettings"]
     assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 20)
+    assert settings["MetricsEnabled"] is True
     assert stage["TracingEnabled"] is True
     assert stage["StageName"] == "prod"
 
@@ -449,6 +452,49 @@ def test_metric_helpers(helper: str, metric_name: str, statistic: str) -> None:
     assert metric.dimensions == {"ApiName": "TestStack-Api", "Stage": "v1"}
     custom = getattr(api, helper)(statistic="p99", period=Duration.minutes(5))
     assert (custom.statistic, custom.period.to_seconds()) == ("p99", 300)
+
+
+def test_default_app_needs_no_detailed_metrics(default_app: SynthesizedApp) -> None:
+    """Every API Gateway metric the default app alarms on or plots has exactly the ``ApiName``
+    and ``Stage`` dimensions, which API Gateway publishes without detailed metrics."""
+    for name, template in default_app.templates.items():
+        (settings,) = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
+        assert settings["MetricsEnabled"] is False, name
+        dimensions = [
+            sorted(d["Name"] for d in metric["Dimensions"])
+            for metric in api_gateway_metrics(template)
+        ]
+        assert dimensions, f"{name}: no API Gateway metric found"
+        assert all(names == ["ApiName", "Stage"] for names in dimensions), dimensions
+
+
+def api_gateway_metrics(template: Template) -> list[dict[str, Any]]:
+    """Every ``AWS/ApiGateway`` metric of the template's alarms and dashboard widgets, as
+    ``{"Namespace", "MetricName", "Dimensions": [{"Name", "Value"}]}``."""
+    found: list[dict[str, Any]] = []
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        stats = [
+            m["MetricStat"]["Metric"] for m in properties.get("Metrics", ()) if "MetricStat" in m
+        ]
+        found += [m for m in (properties, *stats) if m.get("Namespace") == "AWS/ApiGateway"]
+    for dashboard in template.find_resources("AWS::CloudWatch::Dashboard").values():
+        _, parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"]
+        body = json.loads("".join(p if isinstance(p, str) else "<token>" for p in parts))
+        for widget in body["widgets"]:
+            for metric in widget["properties"].get("metrics", ()):
+                strings = [m for m in metric if isinstance(m, str)]  # none in a math expression
+                if strings[:1] == ["AWS/ApiGateway"]:
+                    namespace, name, *dimensions = strings
+                    pairs = zip(dimensions[::2], dimensions[1::2], strict=True)
+                    found.append(
+                        {
+                            "Namespace": namespace,
+                            "MetricName": name,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in pairs],
+                        }
+                    )
+    return found
 
 
 # --- validation -------------------------------------------------------------------------------

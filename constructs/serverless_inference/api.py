@@ -363,6 +363,10 @@ class InferenceApi(Construct):
     :param cors_allow_origin: one origin (``https://app.example.com``) or ``*`` allowed to
         call from a browser; adds OPTIONS preflight and CORS headers. Default: - no CORS.
     :param tracing_enabled: X-Ray tracing of the stage. Default: False.
+    :param detailed_metrics: per-method CloudWatch metrics (dimensions ``ApiName``, ``Method``,
+        ``Resource``, ``Stage``), billed by CloudWatch as custom metrics. The ``ApiName`` +
+        ``Stage`` metrics that the alarms and ``metric_*()`` use are published without them,
+        free. Default: False.
     :param log_retention: retention of the JSON access log group. Default: one month.
     :param integration_timeout: how long API Gateway waits for SageMaker (50 ms..60 s; above
         29 s needs a raised API Gateway quota). A cold start that takes longer gives the
@@ -392,6 +396,7 @@ class InferenceApi(Construct):
         binary_media_types: Sequence[str] | None = None,
         cors_allow_origin: str | None = None,
         tracing_enabled: bool = False,
+        detailed_metrics: bool = False,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         integration_timeout: Duration = DEFAULT_INTEGRATION_TIMEOUT,
         stage_name: str = DEFAULT_STAGE_NAME,
@@ -465,7 +470,7 @@ class InferenceApi(Construct):
                 stage_name=stage_name,
                 throttling_rate_limit=rate,
                 throttling_burst_limit=burst,
-                metrics_enabled=True,
+                metrics_enabled=detailed_metrics,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 tracing_enabled=tracing_enabled,
