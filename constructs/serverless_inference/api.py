@@ -603,6 +603,7 @@ class InferenceApi(Construct):
             parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
         if self._cors_allow_origin is not None:
             parameters[f"method.response.header.{_CORS_HEADER}"] = f"'{self._cors_allow_origin}'"
+        templated = mapping.template is not None
         return apigw.IntegrationResponse(
             status_code=mapping.status_code,
             selection_pattern=mapping.selection_pattern,
@@ -610,6 +611,10 @@ class InferenceApi(Construct):
             response_templates=(
                 {"application/json": mapping.template} if mapping.template is not None else None
             ),
+            # A JSON error body is text: without this, a request whose Accept is one of the
+            # binary media types makes API Gateway base64-decode it, and the client gets a 500.
+            # The success response has no template and converts nothing: bytes stay bytes.
+            content_handling=apigw.ContentHandling.CONVERT_TO_TEXT if templated else None,
         )
 
     def _method_responses(self) -> list[apigw.MethodResponse]:
