@@ -137,7 +137,13 @@ def test_body_passes_through_and_headers_are_forwarded() -> None:
 
 def test_every_integration_response_with_its_pattern_status_and_headers() -> None:
     _, template = iam_api()
-    cors = {"method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'"}
+    cors = {
+        "method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'",
+        "method.response.header.Access-Control-Expose-Headers": (
+            "'Retry-After,X-SageMaker-Error-Type'"
+        ),
+        "method.response.header.Vary": "'Origin'",
+    }
     error_headers = {
         "method.response.header.Content-Type": "'application/json'",
         "method.response.header.X-SageMaker-Error-Type": (
@@ -235,6 +241,62 @@ def test_cors_preflight_is_the_only_unauthenticated_method() -> None:
             "'https://app.example.com'"
         )
     assert len(methods(template, "OPTIONS")) == 2
+
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "'https://app.example.com'",
+    "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",
+    "Vary": "'Origin'",
+}
+"""What every actual response of the CORS-enabled API carries, as API Gateway static values."""
+
+
+def cors_headers(parameters: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """The CORS headers (and ``Vary``) among response parameters named ``<prefix><header>``."""
+    return {
+        name.removeprefix(prefix): value
+        for name, value in parameters.items()
+        if name.removeprefix(prefix).startswith("Access-Control-") or name == f"{prefix}Vary"
+    }
+
+
+def test_cors_headers_on_every_post_response_and_gateway_response() -> None:
+    """Browsers read ``Access-Control-Expose-Headers`` (``Retry-After``,
+    ``X-SageMaker-Error-Type``) on the actual response only, never on the preflight."""
+    _, template = iam_api()
+    prefix = "method.response.header."
+    for method in methods(template):
+        for response in method["Integration"]["IntegrationResponses"]:
+            assert cors_headers(response["ResponseParameters"], prefix) == CORS_HEADERS
+        for declared in method["MethodResponses"]:
+            assert set(CORS_HEADERS) <= {
+                name.removeprefix(prefix) for name in declared["ResponseParameters"]
+            }
+    gateway_responses = template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    for gateway_response in gateway_responses:
+        parameters = gateway_response["Properties"]["ResponseParameters"]
+        assert cors_headers(parameters, "gatewayresponse.header.") == CORS_HEADERS
+
+
+def test_cors_for_every_origin_has_no_vary_and_no_cors_has_no_headers() -> None:
+    stack = new_stack()
+    InferenceApi(stack, "Api", endpoint=endpoint(stack), cors_allow_origin="*")
+    any_origin = Template.from_stack(stack)
+    _, without_cors = custom_api()
+    expected = {
+        "Access-Control-Allow-Origin": "'*'",
+        "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",
+    }
+    for template, headers in ((any_origin, expected), (without_cors, {})):
+        (method,) = methods(template)
+        for response in method["Integration"]["IntegrationResponses"]:
+            parameters = response["ResponseParameters"]
+            assert cors_headers(parameters, "method.response.header.") == headers
+        for gateway_response in template.find_resources(
+            "AWS::ApiGateway::GatewayResponse"
+        ).values():
+            parameters = gateway_response["Properties"].get("ResponseParameters", {})
+            assert cors_headers(parameters, "gatewayresponse.header.") == headers
 
 
 def test_api_key_auth_with_usage_plan_quota_and_throttle() -> None:

@@ -464,9 +464,23 @@ def test_payload_too_large_is_413(method: dict[str, Any]) -> None:
     assert "4 MB" in got.json()["message"]
 
 
-def test_error_responses_carry_the_cors_origin(method: dict[str, Any]) -> None:
-    got = respond(method, sagemaker_error(500, "InternalFailure", message="x"))
-    assert got.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+BROWSER_HEADERS: Final = {
+    "Access-Control-Allow-Origin": "https://app.example.com",
+    "Access-Control-Expose-Headers": "Retry-After,X-SageMaker-Error-Type",
+    "Vary": "Origin",
+}
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [BackendResponse(200, b"[]", {"Content-Type": "application/json"}), *ERRORS],
+    ids=lambda b: str(b.status) + "-" + b.headers.get("x-amzn-ErrorType", "success"),
+)
+def test_every_response_lets_the_browser_read_its_headers(
+    method: dict[str, Any], backend: BackendResponse
+) -> None:
+    got = respond(method, backend)
+    assert {name: got.headers[name] for name in BROWSER_HEADERS} == BROWSER_HEADERS
 
 
 @pytest.mark.parametrize("full_match", [True, False], ids=["matches", "find"])
@@ -505,9 +519,8 @@ def test_gateway_responses_render_to_json_with_message_and_request_id(
         assert body["type"] == properties["ResponseType"]
         assert body["message"]
         headers = properties["ResponseParameters"]
-        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == (
-            "'https://app.example.com'"
-        )
+        for name, value in BROWSER_HEADERS.items():
+            assert headers[f"gatewayresponse.header.{name}"] == f"'{value}'"
 
 
 def test_integration_timeout_is_504_and_explains_cold_starts(template: Template) -> None:

@@ -105,7 +105,9 @@ FORWARDED_REQUEST_HEADERS: Final = (
 """Client headers passed on to ``InvokeEndpoint`` (SageMaker drops any other)."""
 ERROR_TYPE_HEADER: Final = "X-SageMaker-Error-Type"
 """Response header carrying SageMaker's ``x-amzn-ErrorType`` to the client on errors."""
-_CORS_HEADER: Final = "Access-Control-Allow-Origin"
+CORS_EXPOSED_HEADERS: Final = ("Retry-After", ERROR_TYPE_HEADER)
+"""Response headers a browser script may read besides the CORS-safelisted ones (``Content-Type``
+is one of those)."""
 
 # --- Velocity mapping templates of the integration responses ------------------------------
 # API Gateway selects an integration response by a regex on SageMaker's HTTP status code
@@ -552,7 +554,7 @@ class InferenceApi(Construct):
                     "X-Amz-Security-Token",
                     "X-Api-Key",
                 ],
-                expose_headers=["Retry-After", ERROR_TYPE_HEADER],
+                expose_headers=list(CORS_EXPOSED_HEADERS),
             )
         auth = self.auth
         resource.add_method(
@@ -601,8 +603,8 @@ class InferenceApi(Construct):
             )
         if mapping.retry_after_seconds is not None:
             parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
-        if self._cors_allow_origin is not None:
-            parameters[f"method.response.header.{_CORS_HEADER}"] = f"'{self._cors_allow_origin}'"
+        for name, value in self._cors_headers().items():
+            parameters[f"method.response.header.{name}"] = f"'{value}'"
         templated = mapping.template is not None
         return apigw.IntegrationResponse(
             status_code=mapping.status_code,
@@ -617,13 +619,26 @@ class InferenceApi(Construct):
             content_handling=apigw.ContentHandling.CONVERT_TO_TEXT if templated else None,
         )
 
+    def _cors_headers(self) -> dict[str, str]:
+        """The CORS headers of every actual response (browsers read ``Expose-Headers`` there,
+        not on the preflight), by name; none without CORS. ``Vary: Origin`` tells caches the
+        answer depends on the origin unless every origin is allowed."""
+        origin = self._cors_allow_origin
+        if origin is None:
+            return {}
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
+        }
+        if origin != "*":
+            headers["Vary"] = "Origin"
+        return headers
+
     def _method_responses(self) -> list[apigw.MethodResponse]:
         statuses = sorted(
             {m.status_code for m in ERROR_MAPPING} | {s for m in ERROR_MAPPING for s in m.overrides}
         )
-        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER]
-        if self._cors_allow_origin is not None:
-            headers.append(_CORS_HEADER)
+        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER, *self._cors_headers()]
         return [
             apigw.MethodResponse(
                 status_code=status,
@@ -682,13 +697,8 @@ class InferenceApi(Construct):
         return sum(endpoint.max_concurrency for endpoint in self._endpoints)
 
     def _add_gateway_responses(self) -> None:
-        cors = (
-            {_CORS_HEADER: f"'{self._cors_allow_origin}'"}
-            if self._cors_allow_origin is not None
-            else {}
-        )
         for response_type, status, template, retry_after in _GATEWAY_RESPONSES:
-            headers = dict(cors)
+            headers = {name: f"'{value}'" for name, value in self._cors_headers().items()}
             if retry_after is not None:
                 headers["Retry-After"] = f"'{retry_after}'"
             self.rest_api.add_gateway_response(
