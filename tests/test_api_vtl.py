@@ -464,6 +464,67 @@ def test_payload_too_large_is_413(method: dict[str, Any]) -> None:
     assert "4 MB" in got.json()["message"]
 
 
+# --- passed-through messages never name an account or an ARN ----------------------------------
+
+PASSED_THROUGH: Final = {
+    "validation-400": lambda message: sagemaker_error(400, "ValidationError", message=message),
+    "model-error-424": lambda message: sagemaker_error(
+        424, "ModelError", OriginalStatusCode=400, OriginalMessage=message
+    ),
+    "payload-too-large-413": lambda message: sagemaker_error(
+        413, "ValidationError", message=message
+    ),
+}
+"""The responses whose body carries SageMaker's or the model's message, by a message."""
+
+
+@pytest.mark.parametrize("response", PASSED_THROUGH.values(), ids=PASSED_THROUGH.keys())
+@pytest.mark.parametrize(
+    ("message", "redacted"),
+    [
+        (
+            "Endpoint foo of account 123456789012 not found.",
+            "Endpoint foo of account <account> not found.",
+        ),
+        (
+            "User: arn:aws:sts::123456789012:assumed-role/Api-Role/session-1 is not authorized",
+            "User: <arn> is not authorized",
+        ),
+        ("Could not read arn:aws-cn:s3:::models/model.tar.gz.", "Could not read <arn>."),
+        (
+            "Endpoint arn:aws-us-gov:sagemaker:us-gov-west-1:123456789012:endpoint/foo: busy",
+            "Endpoint <arn>: busy",
+        ),
+        ("arn:aws-iso-b:iam::123456789012:role/x, retry", "<arn>, retry"),
+        ("account=123456789012;", "account=<account>;"),
+        (
+            'model said: "arn:aws:s3:::b/k" can\'t load \\ 123456789012',
+            'model said: "<arn>" can\'t load \\ <account>',
+        ),
+        (
+            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
+            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
+        ),
+    ],
+    ids=[
+        "account",
+        "sts-arn",
+        "china-arn",
+        "govcloud-arn",
+        "iso-arn",
+        "account-in-text",
+        "quotes-and-backslashes",
+        "no-secret",
+    ],
+)
+def test_passed_through_messages_redact_account_ids_and_arns(
+    method: dict[str, Any], response: Any, message: str, redacted: str
+) -> None:
+    got = respond(method, response(message))
+    assert got.json()["message"] == redacted  # still valid JSON, quotes and backslashes kept
+    assert not re.search(r"arn:aws|(?<![0-9])123456789012(?![0-9])", got.body.decode())
+
+
 BROWSER_HEADERS: Final = {
     "Access-Control-Allow-Origin": "https://app.example.com",
     "Access-Control-Expose-Headers": "Retry-After,X-SageMaker-Error-Type",

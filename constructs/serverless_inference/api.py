@@ -121,7 +121,24 @@ _READ_MESSAGE: Final = (
     "#set($message = \"$!input.path('$.message')\")\n"
     '#if($message == "")#set($message = "$!input.path(\'$.Message\')")#end\n'
 )
-_JSON_MESSAGE: Final = '$util.escapeJavaScript($message).replaceAll("\\\\\'","\'")'
+ARN_PATTERN: Final = r"arn:aws[a-z-]*:[A-Za-z0-9_/:.+=@,*-]*[A-Za-z0-9_/+=@*-]"
+"""An ARN of any partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...), without the sentence's
+final ``.``, ``,`` or ``:``."""
+ACCOUNT_ID_PATTERN: Final = r"(?<![0-9])[0-9]{12}(?![0-9])"
+"""A 12-digit number on its own: an AWS account ID (a model's own 12-digit numbers too)."""
+ARN_REDACTED: Final = "<arn>"
+ACCOUNT_ID_REDACTED: Final = "<account>"
+# Single-quoted Velocity strings are not interpolated; the patterns use only what Java's and
+# Python's regular expressions read alike (classes, counts, lookarounds) and no quote or $.
+_REDACTED_MESSAGE: Final = (
+    f"$message.replaceAll('{ARN_PATTERN}', '{ARN_REDACTED}')"
+    f".replaceAll('{ACCOUNT_ID_PATTERN}', '{ACCOUNT_ID_REDACTED}')"
+)
+_JSON_MESSAGE: Final = (
+    "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replaceAll("\\\\\'","\'")'
+)
+"""The message as the inside of a JSON string, with ARNs and account IDs redacted: callers
+see the model's own explanation, never which account or role served it."""
 
 VALIDATION_OR_THROTTLING_TEMPLATE: Final = (
     _READ_MESSAGE + "#set($type = \"$!input.path('$.__type')\")\n"
