@@ -184,6 +184,40 @@ def test_integration_timeout_above_29_seconds_is_allowed_up_to_sagemakers_60() -
     assert method["Integration"]["TimeoutInMillis"] == 60000
 
 
+@pytest.mark.parametrize(
+    "timeout", [Duration.millis(29_001), Duration.seconds(30), Duration.seconds(60)]
+)
+def test_fails_when_an_edge_api_waits_longer_than_29_seconds(timeout: Duration) -> None:
+    """Integration timeouts above 29 s are for regional (and private) REST APIs only: an EDGE
+    API would synthesize and then fail on deploy."""
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        InferenceApi(
+            stack,
+            "Api",
+            endpoint=endpoint(stack),
+            endpoint_type=apigw.EndpointType.EDGE,
+            integration_timeout=timeout,
+        )
+    (problem,) = str(raised.value).splitlines()[1:]
+    assert problem.startswith("  - integration_timeout must be at most 29 s when endpoint_type")
+    assert "is EDGE" in problem and "use endpoint_type REGIONAL" in problem
+    assert problem.endswith(f"got '{timeout.to_milliseconds():g} ms with endpoint_type EDGE'")
+
+
+def test_an_edge_api_may_wait_29_seconds() -> None:
+    stack = new_stack()
+    InferenceApi(
+        stack,
+        "Api",
+        endpoint=endpoint(stack),
+        endpoint_type=apigw.EndpointType.EDGE,
+        integration_timeout=Duration.seconds(29),
+    )
+    (method,) = methods(Template.from_stack(stack))
+    assert method["Integration"]["TimeoutInMillis"] == 29000
+
+
 def test_integration_timeout_defaults_to_29_seconds() -> None:
     _, template = iam_api()
     assert {m["Integration"]["TimeoutInMillis"] for m in methods(template)} == {29000}

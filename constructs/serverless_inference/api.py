@@ -54,6 +54,8 @@ MAX_BURST_LIMIT: Final = 5000
 MIN_INTEGRATION_TIMEOUT_MS: Final = 50
 MAX_INTEGRATION_TIMEOUT_MS: Final = 60_000
 """SageMaker gives ``/invocations`` 60 s; over 29 s needs a raised API Gateway quota."""
+MAX_EDGE_INTEGRATION_TIMEOUT_MS: Final = 29_000
+"""API Gateway allows timeouts above 29 s for regional (and private) REST APIs only."""
 RETRY_AFTER_THROTTLED_SECONDS: Final = 1
 RETRY_AFTER_NOT_READY_SECONDS: Final = 10
 RETRY_AFTER_UNAVAILABLE_SECONDS: Final = 5
@@ -134,9 +136,7 @@ _REDACTED_MESSAGE: Final = (
     f"$message.replaceAll('{ARN_PATTERN}', '{ARN_REDACTED}')"
     f".replaceAll('{ACCOUNT_ID_PATTERN}', '{ACCOUNT_ID_REDACTED}')"
 )
-_JSON_MESSAGE: Final = (
-    "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replaceAll("\\\\\'","\'")'
-)
+_JSON_MESSAGE: Final = "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replaceAll("\\\\\'","\'")'
 """The message as the inside of a JSON string, with ARNs and account IDs redacted: callers
 see the model's own explanation, never which account or role served it."""
 
@@ -388,9 +388,9 @@ class InferenceApi(Construct):
         free. Default: False.
     :param log_retention: retention of the JSON access log group. Default: one month.
     :param integration_timeout: how long API Gateway waits for SageMaker (50 ms..60 s; above
-        29 s needs a raised API Gateway quota). A cold start that takes longer gives the
-        client a 504 while SageMaker still runs (and bills) the request.
-        Default: 29 seconds.
+        29 s only with ``endpoint_type`` ``REGIONAL`` and a raised API Gateway quota). A cold
+        start that takes longer gives the client a 504 while SageMaker still runs (and bills)
+        the request. Default: 29 seconds.
     :param stage_name: name of the stage, the first URL segment. Default: ``v1``.
     :param endpoint_type: ``REGIONAL`` or ``EDGE``. Default: ``REGIONAL``.
     :param cloud_watch_role: create the account-level role API Gateway writes logs with
@@ -432,6 +432,7 @@ class InferenceApi(Construct):
             if binary_media_types is not None
             else list(DEFAULT_BINARY_MEDIA_TYPES)
         )
+        timeout_ms = integration_timeout.to_milliseconds()
         check_api_props(
             problems,
             path=path,
@@ -439,7 +440,7 @@ class InferenceApi(Construct):
             throttle_burst_limit=throttle_burst_limit,
             binary_media_types=media_types,
             cors_allow_origin=cors_allow_origin,
-            integration_timeout_ms=integration_timeout.to_milliseconds(),
+            integration_timeout_ms=timeout_ms,
             stage_name=stage_name,
         )
         if resolved_auth is not None:
@@ -449,6 +450,17 @@ class InferenceApi(Construct):
         if endpoint_type.value not in ENDPOINT_TYPES:
             problems.add(
                 "endpoint_type", endpoint_type.value, "one of " + ", ".join(ENDPOINT_TYPES)
+            )
+        if (
+            endpoint_type == apigw.EndpointType.EDGE
+            and timeout_ms > MAX_EDGE_INTEGRATION_TIMEOUT_MS
+        ):
+            problems.add(
+                "integration_timeout",
+                f"{timeout_ms:g} ms with endpoint_type EDGE",
+                f"at most {MAX_EDGE_INTEGRATION_TIMEOUT_MS // 1000} s when endpoint_type is EDGE "
+                "(API Gateway allows longer integration timeouts for regional REST APIs only: "
+                "use endpoint_type REGIONAL or a shorter integration_timeout)",
             )
         problems.raise_if_any()
         assert resolved_auth is not None
