@@ -534,7 +534,7 @@ class InferenceApi(Construct):
             wafv2.CfnWebACLAssociation(
                 self, "WebAcl", resource_arn=self.stage.stage_arn, web_acl_arn=web_acl_arn
             )
-        self._acknowledge(cloud_watch_role=cloud_watch_role, waf=web_acl_arn is not None)
+        self._acknowledge(cloud_watch_role=cloud_watch_role)
         self.add_endpoint(path, endpoint)
 
     # --- routes ------------------------------------------------------------------------------
@@ -738,20 +738,11 @@ class InferenceApi(Construct):
                 response_headers=headers or None,
             )
 
-    def _acknowledge(self, *, cloud_watch_role: bool, waf: bool) -> None:
+    def _acknowledge(self, *, cloud_watch_role: bool) -> None:
+        """Acknowledge what this construct makes safe by design or what its props chose
+        explicitly. WAF (``AwsSolutions-APIG3``) and a Cognito authorizer
+        (``AwsSolutions-COG4``) are the app's decisions: they stay in the app's report."""
         mode = self.auth.mode
-        if mode != "cognito":
-            nag.acknowledge(
-                self,
-                "AwsSolutions-COG4",
-                {
-                    "iam": "Methods are authorized with IAM (SigV4), not a Cognito user pool",
-                    "api_key": "Methods require an API key of a usage plan (auth=api_key chosen "
-                    "explicitly), not a Cognito user pool",
-                    "none": "Authorization explicitly disabled (auth=none); a synth warning "
-                    "says so",
-                }[mode],
-            )
         if mode in ("api_key", "none"):
             nag.acknowledge(
                 self,
@@ -761,13 +752,6 @@ class InferenceApi(Construct):
                 if mode == "api_key"
                 else "auth=none chosen explicitly as a documented opt-out; a synth warning "
                 "annotation flags it",
-            )
-        if not waf:
-            nag.acknowledge(
-                self,
-                "AwsSolutions-APIG3",
-                "WAF is an opt-in cost (web_acl_arn); without it the stage throttle and "
-                "authorization on every method still limit abuse",
             )
         if cloud_watch_role:
             nag.acknowledge(
