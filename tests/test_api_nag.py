@@ -16,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from serverless_inference import ApiAuth, ContainerImage, InferenceApi, ServerlessEndpoint
+from stacks.inference_stack import InferenceStack
 from tests.cdk_helpers import build_default_app, linted_template
 from tests.conftest import SynthesizedApp
 
@@ -91,7 +92,7 @@ def test_default_app_acknowledges_both_with_its_reasons(default_app: Synthesized
     """The default app reports neither (tests/test_app.py: nothing unacknowledged) because
     its stack, not the library, acknowledges them, naming the cdk.json key behind each."""
     for stack in default_app.stacks.values():
-        assert stack.api is not None
+        assert isinstance(stack, InferenceStack) and stack.api is not None
         rules = acknowledged_rules(stack.api)
         assert "api.web_acl_arn is not set in cdk.json" in rules[WAF]
         assert rules[COGNITO].startswith("api.auth is iam in cdk.json")
@@ -107,7 +108,7 @@ def test_default_app_acknowledges_nothing_it_does_not_need() -> None:
         }
     )
     app.synth()  # cdk-nag runs here and raises on an unacknowledged finding
-    linted_template(stacks["dev"])
-    api = stacks["dev"].api
-    assert api is not None
-    assert not {WAF, COGNITO} & set(acknowledged_rules(api))
+    stack = stacks["dev"]
+    linted_template(stack)
+    assert isinstance(stack, InferenceStack) and stack.api is not None
+    assert not {WAF, COGNITO} & set(acknowledged_rules(stack.api))
