@@ -229,6 +229,8 @@ def test_integration_timeout_defaults_to_29_seconds() -> None:
 
 
 def test_credentials_role_may_invoke_exactly_the_fronted_endpoints() -> None:
+    """Trusted by API Gateway without a source condition, which API Gateway does not send for
+    integration credentials (docs/aws-behaviour.md); allowed to invoke the endpoints only."""
     _, template = iam_api()
     role_id = methods(template)[0]["Integration"]["Credentials"]["Fn::GetAtt"][0]
     role = template.to_json()["Resources"][role_id]["Properties"]
@@ -470,7 +472,16 @@ def test_account_logging_role_only_when_asked_retained_and_set_before_the_stage(
     ((account_id, account),) = template.find_resources("AWS::ApiGateway::Account").items()
     assert account["DeletionPolicy"] == "Retain"
     role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
-    assert template.to_json()["Resources"][role_id]["DeletionPolicy"] == "Retain"
+    role = template.to_json()["Resources"][role_id]
+    assert role["DeletionPolicy"] == "Retain"
+    # API Gateway documents no source condition for this role (docs/aws-behaviour.md)
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+        }
+    ]
     stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
     assert account_id in stage["DependsOn"]
     _, custom = custom_api()

@@ -514,6 +514,10 @@ class InferenceApi(Construct):
         self.stage = self.rest_api.deployment_stage
         self.stage_name = stage_name
 
+        # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
+        # document them for integration credentials and does not send aws:SourceAccount when
+        # it assumes this role, so such a condition would fail every call
+        # (docs/aws-behaviour.md, "IAM: execution roles and confused-deputy protection").
         self.role = iam.Role(
             self,
             "CredentialsRole",
