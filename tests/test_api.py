@@ -73,6 +73,17 @@ def other_auth_apis() -> tuple[Stack, Template]:
     return stack, synth_checked(stack)
 
 
+def problems_of(**props: Any) -> list[str]:
+    """The problems listed, one a line, by the ``ValueError`` of an API with these props."""
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        InferenceApi(stack, "Api", endpoint=endpoint(stack), **props)
+    header, *problems = str(raised.value).splitlines()
+    assert header == "Invalid InferenceApi props:"
+    assert all(problem.startswith("  - ") for problem in problems)
+    return [problem.removeprefix("  - ") for problem in problems]
+
+
 def methods(template: Template, http_method: str = "POST") -> list[dict[str, Any]]:
     found = template.find_resources(
         "AWS::ApiGateway::Method", {"Properties": {"HttpMethod": http_method}}
@@ -190,17 +201,8 @@ def test_integration_timeout_above_29_seconds_is_allowed_up_to_sagemakers_60() -
 def test_fails_when_an_edge_api_waits_longer_than_29_seconds(timeout: Duration) -> None:
     """Integration timeouts above 29 s are for regional (and private) REST APIs only: an EDGE
     API would synthesize and then fail on deploy."""
-    stack = new_stack()
-    with pytest.raises(ValueError) as raised:
-        InferenceApi(
-            stack,
-            "Api",
-            endpoint=endpoint(stack),
-            endpoint_type=apigw.EndpointType.EDGE,
-            integration_timeout=timeout,
-        )
-    (problem,) = str(raised.value).splitlines()[1:]
-    assert problem.startswith("  - integration_timeout must be at most 29 s when endpoint_type")
+    (problem,) = problems_of(endpoint_type=apigw.EndpointType.EDGE, integration_timeout=timeout)
+    assert problem.startswith("integration_timeout must be at most 29 s when endpoint_type")
     assert "is EDGE" in problem and "use endpoint_type REGIONAL" in problem
     assert problem.endswith(f"got '{timeout.to_milliseconds():g} ms with endpoint_type EDGE'")
 
@@ -663,21 +665,9 @@ def test_fails_when_a_prop_is_out_of_range(props: dict[str, Any], message: str) 
 
 
 def test_lists_every_problem_at_once() -> None:
-    stack = new_stack()
-    with pytest.raises(ValueError) as raised:
-        InferenceApi(
-            stack,
-            "Api",
-            endpoint=endpoint(stack),
-            path="/bad",
-            auth="oauth",
-            throttle_rate_limit=0,
-            throttle_burst_limit=0,
-        )
-    message = str(raised.value)
-    assert message.startswith("Invalid InferenceApi props:")
-    for name in ("path", "auth", "throttle_rate_limit", "throttle_burst_limit"):
-        assert f"  - {name} must be" in message
+    problems = problems_of(path="/bad", auth="oauth", throttle_rate_limit=0, throttle_burst_limit=0)
+    names = [problem.split(" must be ")[0] for problem in problems]
+    assert names == ["auth", "path", "throttle_rate_limit", "throttle_burst_limit"]
 
 
 @pytest.mark.parametrize("mode", ["oauth", "cognito", ""])
