@@ -1,6 +1,6 @@
 """The reference deployment: a sentiment-analysis model behind the whole pattern."""
 
-from typing import Any
+from typing import Any, Final
 
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
@@ -15,7 +15,7 @@ from serverless_inference import (
 )
 from stacks.config import ApiSettings, EnvironmentSettings
 
-_NOT_COGNITO_REASONS = {
+_NOT_COGNITO_REASONS: Final = {
     "iam": "api.auth is iam in cdk.json: every method requires SigV4 from an AWS principal "
     "granted execute-api:Invoke; the callers are services and people with AWS credentials, "
     "not users of a Cognito user pool",
@@ -43,11 +43,10 @@ class InferenceStack(Stack):
             alarms=settings.alarms.props(self),
         )
         self.scaling = settings.scaling.apply(self.endpoint)
-        if self.api is not None:
-            _acknowledge_api_choices(self.api, settings.api)
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "EndpointArn", value=self.endpoint.endpoint_arn)
         if self.api is not None:
+            _acknowledge_api_choices(self.api, settings.api)
             CfnOutput(
                 self,
                 "PredictUrl",
@@ -92,9 +91,9 @@ def _acknowledge_api_choices(api: InferenceApi, settings: ApiSettings) -> None:
             api,
             "AwsSolutions-APIG3",
             "api.web_acl_arn is not set in cdk.json: a web ACL is billed per ACL, rule and "
-            f"request, and this API is protected without one (api.auth is {settings.auth}; "
-            "the stage throttle, derived from the endpoint's max concurrency, caps the request "
-            "rate). Set api.web_acl_arn to put a regional WAFv2 web ACL in front of the stage",
+            "request; without one the stage throttle, derived from the endpoint's max "
+            f"concurrency, caps the request rate and api.auth ({settings.auth}) decides who may "
+            "call. Set api.web_acl_arn to put a regional WAFv2 web ACL in front of the stage",
         )
     if settings.auth != "cognito":
         nag.acknowledge(api, "AwsSolutions-COG4", _NOT_COGNITO_REASONS[settings.auth])

@@ -610,11 +610,12 @@ class InferenceApi(Construct):
     def _redeploy_when_replaced(self, endpoint: ServerlessEndpoint) -> None:
         """Make the stage's deployment change whenever ``endpoint`` is replaced.
 
-        The integration URI names the endpoint through ``GetAtt EndpointName``, a token that
-        CDK hashes unresolved into the deployment's logical ID: a new endpoint name alone
-        would leave the stage on the old deployment, calling an endpoint that no longer
-        exists. The endpoint is replaced when its logical ID or its ``EndpointName`` (its
-        only create-only property) changes, so both go into the deployment's logical ID.
+        The integration URI names the endpoint through ``GetAtt EndpointName``: CDK hashes
+        that expression into the deployment's logical ID, not the name it resolves to at
+        deploy time, so a new endpoint name alone would leave the stage on the old deployment,
+        calling an endpoint that no longer exists. The endpoint is replaced when its logical
+        ID or its ``EndpointName`` (its only create-only property) changes, so both go into
+        the deployment's logical ID.
         """
         deployment = self.rest_api.latest_deployment
         assert deployment is not None  # the RestApi is created with deploy=True
@@ -638,7 +639,6 @@ class InferenceApi(Construct):
             parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
         for name, value in self._cors_headers().items():
             parameters[f"method.response.header.{name}"] = f"'{value}'"
-        templated = mapping.template is not None
         return apigw.IntegrationResponse(
             status_code=mapping.status_code,
             selection_pattern=mapping.selection_pattern,
@@ -649,7 +649,9 @@ class InferenceApi(Construct):
             # A JSON error body is text: without this, a request whose Accept is one of the
             # binary media types makes API Gateway base64-decode it, and the client gets a 500.
             # The success response has no template and converts nothing: bytes stay bytes.
-            content_handling=apigw.ContentHandling.CONVERT_TO_TEXT if templated else None,
+            content_handling=(
+                apigw.ContentHandling.CONVERT_TO_TEXT if mapping.template is not None else None
+            ),
         )
 
     def _cors_headers(self) -> dict[str, str]:
@@ -932,9 +934,11 @@ def check_api_settings(
     stage_name: str,
     cloud_watch_role: bool,
     web_acl_arn: str | None,
+    detailed_metrics: bool = False,
 ) -> None:
-    """Record problems of the app's ``api`` configuration section, named by key."""
-    del enabled, tracing_enabled, cloud_watch_role
+    """Record problems of the app's ``api`` configuration section, named by key.
+    ``detailed_metrics`` (a bool, nothing to check) is accepted before the section has it."""
+    del enabled, tracing_enabled, cloud_watch_role, detailed_metrics
     check_api_props(
         problems,
         path=path,
