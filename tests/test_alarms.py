@@ -372,6 +372,7 @@ def test_names_and_descriptions_tell_on_call_what_is_wrong(basic: Synthesized) -
 def test_composite_alarm_is_any_critical_alarm(basic: Synthesized) -> None:
     composite = basic.composite()
     assert composite["AlarmName"] == "TestStack-service_unhealthy"
+    assert "each after 15 minutes of sustained failure" in composite["AlarmDescription"]
     rule = composite["AlarmRule"]["Fn::Join"][1]
     referenced = {
         part["Fn::GetAtt"][0] for part in rule if isinstance(part, dict) and "Fn::GetAtt" in part

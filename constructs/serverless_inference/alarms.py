@@ -91,9 +91,9 @@ SUSTAINED_PERIOD: Final = Duration.minutes(5)
 SUSTAINED_PERIODS: Final = 3
 
 COLD_START_EPISODE_SECONDS: Final = STARTUP_TIMEOUT_SECONDS + INVOCATION_TIMEOUT_SECONDS
-"""The longest a cold start can hurt requests: SageMaker gives new compute 3 minutes to
-download the model and pass ``/ping``, and a request that waited for it then has 60 s for
-``/invocations``; anything longer fails, and the next request starts a new cold start."""
+"""The longest one cold start can hurt requests: new compute must download the model and
+answer ``/ping`` within 3 minutes or SageMaker fails it, and a request it then serves has
+1 minute for ``/invocations``."""
 
 RATE_KINDS: Final = frozenset(
     {
@@ -624,7 +624,7 @@ class EndpointAlarms(Construct):
                 alarm_description=(
                     "The inference service is unhealthy: a critical alarm is in ALARM "
                     f"({', '.join(sorted(kind for kind in self.alarms if kind in CRITICAL_KINDS))})"
-                    "."
+                    ", each after 15 minutes of sustained failure (never for one cold start)."
                     " Check first: which child alarm fired (alarm history of this composite) "
                     "and follow its 'Check first' line."
                 ),
