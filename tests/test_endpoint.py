@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter, Duration, Stack, Token
+from aws_cdk import App, CfnParameter, Duration, Environment, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -209,10 +209,82 @@ def test_no_managed_policies_and_no_wildcard_actions(
     _, template = full
     for role in resources_of_type(template, "AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"]
+    wildcard_resources = []
     for statement in _policy_statements(template):
         assert all("*" not in action for action in _actions(statement)), statement
         if statement["Resource"] == "*":
-            assert _actions(statement) == ["ecr:GetAuthorizationToken"]
+            wildcard_resources.append(statement)
+    # the two actions AWS only grants on *; metrics only into the endpoints' namespace
+    assert sorted(wildcard_resources, key=lambda statement: statement["Action"]) == [
+        METRICS_STATEMENT,
+        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
+    ]
+
+
+METRICS_STATEMENT = {
+    "Sid": "EndpointMetrics",
+    "Action": "cloudwatch:PutMetricData",
+    "Effect": "Allow",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
+}
+
+
+def test_role_may_publish_memory_utilization_into_the_endpoints_namespace_only(
+    full: tuple[ServerlessEndpoint, Template],
+) -> None:
+    # AWS's CreateModel execution-role permissions include cloudwatch:PutMetricData; without it
+    # MemoryUtilization (namespace /aws/sagemaker/Endpoints) may never appear.
+    endpoint, template = full
+    assert endpoint.metric_memory_utilization().namespace == "/aws/sagemaker/Endpoints"
+    metrics = [s for s in _policy_statements(template) if "cloudwatch:PutMetricData" in _actions(s)]
+    assert metrics == [METRICS_STATEMENT]
+
+
+def test_only_sagemaker_acting_for_this_account_and_region_may_assume_the_role(
+    full: tuple[ServerlessEndpoint, Template],
+) -> None:
+    # AWS's confused-deputy template for SageMaker real-time, serverless and asynchronous
+    # inference: ArnLike aws:SourceArn arn:<partition>:sagemaker:<region>:<account>:*
+    endpoint, template = full
+    roles = resources_of_type(template, "AWS::IAM::Role")
+    trust = roles[logical_id(endpoint.role)]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Condition": {
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":sagemaker:",
+                                {"Ref": "AWS::Region"},
+                                ":",
+                                {"Ref": "AWS::AccountId"},
+                                ":*",
+                            ],
+                        ]
+                    }
+                }
+            },
+        }
+    ]
+
+
+def test_role_trust_names_the_literal_account_and_region_of_a_pinned_stack() -> None:
+    stack = Stack(App(), "Pinned", env=Environment(account="111122223333", region="eu-west-1"))
+    endpoint = ServerlessEndpoint(stack, "Endpoint", image=ContainerImage.from_ecr_uri(IMAGE_URI))
+    trust = stack.resolve(endpoint.role.assume_role_policy.to_json())  # type: ignore[union-attr]
+    (statement,) = trust["Statement"]
+    source_arn = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:eu-west-1:111122223333:*"]]
+    }
 
 
 def test_model_waits_for_the_role_policy(full: tuple[ServerlessEndpoint, Template]) -> None:
