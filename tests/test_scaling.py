@@ -87,7 +87,12 @@ def test_scalable_target_uses_the_service_linked_role_and_creates_no_role(
         ":role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
         "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
     )
-    assert len(resources_of_type(template, "AWS::IAM::Role")) == 1  # the model's role only
+    # the model's role and the log retention function's: none for Application Auto Scaling
+    assert {
+        role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+        for role in resources_of_type(template, "AWS::IAM::Role").values()
+    } == {"sagemaker.amazonaws.com", "lambda.amazonaws.com"}
+    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2
 
 
 def test_target_tracking_on_provisioned_concurrency_utilization(
