@@ -57,6 +57,13 @@ class ProvisionedConcurrencyScaling(Construct):
             min_capacity=min_capacity,
             max_capacity=max_capacity,
         )
+        check_scaled_variant(
+            problems,
+            provisioned_concurrency=endpoint.provisioned_concurrency,
+            variant_name=endpoint.variant_name,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
         problems.raise_if_any()
         self.endpoint = endpoint
         self.min_capacity = min_capacity
@@ -191,6 +198,43 @@ def check_scaling_props(
         and min_capacity > max_capacity
     ):
         problems.add("min_capacity", min_capacity, f"at most max_capacity ({max_capacity})")
+
+
+def check_scaled_variant(
+    problems: Problems,
+    *,
+    provisioned_concurrency: int | None,
+    variant_name: str,
+    min_capacity: Any,
+    max_capacity: Any,
+) -> None:
+    """What later updates of an autoscaled variant need, as far as synthesis can know it.
+
+    ``UpdateEndpoint`` fails when it removes a variant registered as a scalable target, and
+    renaming ``variant_name`` removes it: a name only known at deploy time (a token) would hide
+    such a rename from ``cdk diff``. A deploy that creates a new endpoint config applies the
+    config's provisioned concurrency (unverified: AWS does not say), so that value must lie in
+    the autoscaling range.
+    """
+    if is_token(variant_name):
+        problems.add(
+            "endpoint.variant_name",
+            variant_name,
+            "a literal name when its provisioned concurrency is autoscaled (renaming an "
+            "autoscaled variant makes UpdateEndpoint fail: see the README's update procedure)",
+        )
+    literal = [provisioned_concurrency, min_capacity, max_capacity]
+    if (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in literal)
+        and min_capacity <= max_capacity
+        and not min_capacity <= typing.cast(int, provisioned_concurrency) <= max_capacity
+    ):
+        problems.add(
+            "endpoint.provisioned_concurrency",
+            provisioned_concurrency,
+            f"from min_capacity ({min_capacity}) to max_capacity ({max_capacity}): each deploy "
+            "that creates a new endpoint config starts the variant at this value",
+        )
 
 
 def check_target_utilization(problems: Problems, target_utilization: Any) -> None:
