@@ -87,26 +87,25 @@ def test_one_function_per_stack_may_delete_exactly_the_endpoints_log_groups(
     statements = resources_of_type(template, "AWS::IAM::Policy")[policy_id]["Properties"][
         "PolicyDocument"
     ]["Statement"]
-    deletes = [s["Resource"] for s in statements if s["Action"] == "logs:DeleteLogGroup"]
-    assert deletes == [
-        {
-            "Fn::Join": [
-                "",
-                [
-                    "arn:",
-                    {"Ref": "AWS::Partition"},
-                    ":logs:",
-                    {"Ref": "AWS::Region"},
-                    ":",
-                    {"Ref": "AWS::AccountId"},
-                    ":log-group:/aws/sagemaker/Endpoints/",
-                    {"Fn::GetAtt": [logical_id(endpoint.endpoint), "EndpointName"]},
-                    ":*",
-                ],
-            ]
-        }
+    deletes = [
+        s["Resource"]["Fn::Join"] for s in statements if s["Action"] == "logs:DeleteLogGroup"
+    ]
+    # each endpoint's own group in this account and region, nothing else
+    assert [parts[6:] for _, parts in deletes] == [
+        [
+            ":log-group:/aws/sagemaker/Endpoints/",
+            {"Fn::GetAtt": [logical_id(endpoint.endpoint), "EndpointName"]},
+            ":*",
+        ]
         for endpoint in endpoints
     ]
+    assert all(parts[:6] == LOGS_ARN_HEAD for _, parts in deletes)
+
+
+PARTITION, REGION, ACCOUNT = (
+    {"Ref": f"AWS::{name}"} for name in ("Partition", "Region", "AccountId")
+)
+LOGS_ARN_HEAD = ["arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT]
 
 
 def test_log_group_name_names_the_endpoint(
