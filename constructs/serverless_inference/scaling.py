@@ -56,13 +56,7 @@ class ProvisionedConcurrencyScaling(Construct):
             max_concurrency=endpoint.max_concurrency,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-        )
-        check_scaled_variant(
-            problems,
-            provisioned_concurrency=endpoint.provisioned_concurrency,
             variant_name=endpoint.variant_name,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
         )
         problems.raise_if_any()
         self.endpoint = endpoint
@@ -179,8 +173,13 @@ def check_scaling_props(
     max_concurrency: int,
     min_capacity: Any,
     max_capacity: Any,
+    variant_name: str | None = None,
 ) -> None:
-    """Record problems with the capacity range of provisioned concurrency autoscaling."""
+    """Record problems with the capacity range of provisioned concurrency autoscaling.
+
+    With ``variant_name``, also what later updates of the autoscaled variant need
+    (``check_scaled_variant``).
+    """
     if provisioned_concurrency is None:
         problems.add(
             "endpoint.provisioned_concurrency",
@@ -198,6 +197,14 @@ def check_scaling_props(
         and min_capacity > max_capacity
     ):
         problems.add("min_capacity", min_capacity, f"at most max_capacity ({max_capacity})")
+    if variant_name is not None:
+        check_scaled_variant(
+            problems,
+            provisioned_concurrency=provisioned_concurrency,
+            variant_name=variant_name,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
 
 
 def check_scaled_variant(
