@@ -140,6 +140,6 @@ def test_no_retention_leaves_the_group_to_sagemaker() -> None:
     stack = new_stack()
     endpoint = _endpoint(stack, log_retention=None)
     template = linted_template(stack)
-    assert endpoint.log_retention is None
+    assert endpoint.log_group_retention is None
     template.resource_count_is("Custom::LogRetention", 0)
     template.resource_count_is(FUNCTION_TYPE, 0)

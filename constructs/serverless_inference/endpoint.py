@@ -162,7 +162,7 @@ class ServerlessEndpoint(Construct):
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self.endpoint_arn: str = self.endpoint.ref
         self.log_group_name: str = f"{LOG_GROUP_PREFIX}{self.endpoint_name}"
-        self.log_retention: logs.LogRetention | None = (
+        self.log_group_retention: logs.LogRetention | None = (
             self._retain_logs(log_retention) if log_retention is not None else None
         )
 
