@@ -21,6 +21,7 @@ NOT_IN_MOTO = {
     "AWS::CloudWatch::CompositeAlarm",
     "AWS::CloudWatch::Dashboard",
     "Custom::Trigger",
+    "Custom::LogRetention",
 }
 """Resource types moto's CloudFormation cannot create; the test leaves them (and what needs them) out."""
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter, Duration, Stack, Token
+from aws_cdk import App, CfnParameter, Duration, Environment, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -22,9 +22,18 @@ def _endpoint(**props: Any) -> ServerlessEndpoint:
     return ServerlessEndpoint(stack, "Endpoint", **props)
 
 
-def _policy_statements(template: Template) -> list[dict[str, Any]]:
+def _role_policies(template: Template, role: iam.IRole) -> dict[str, Any]:
+    """The policies attached to ``role`` (the stack also holds the log retention function's)."""
+    return {
+        policy_id: policy
+        for policy_id, policy in resources_of_type(template, "AWS::IAM::Policy").items()
+        if {"Ref": logical_id(role)} in policy["Properties"]["Roles"]
+    }
+
+
+def _policy_statements(template: Template, role: iam.IRole) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
-    for policy in resources_of_type(template, "AWS::IAM::Policy").values():
+    for policy in _role_policies(template, role).values():
         statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
 
@@ -140,7 +149,9 @@ def test_role_reads_exactly_the_model_artifact(full: tuple[ServerlessEndpoint, T
     endpoint, template = full
     bucket_id = logical_id(Stack.of(endpoint).node.find_child("Models"))
     s3_statements = [
-        s for s in _policy_statements(template) if any(a.startswith("s3:") for a in _actions(s))
+        s
+        for s in _policy_statements(template, endpoint.role)
+        if any(a.startswith("s3:") for a in _actions(s))
     ]
     assert s3_statements == [
         {
@@ -157,8 +168,8 @@ def test_role_reads_exactly_the_model_artifact(full: tuple[ServerlessEndpoint, T
 
 
 def test_role_pulls_only_the_image_repository(full: tuple[ServerlessEndpoint, Template]) -> None:
-    _, template = full
-    statements = _policy_statements(template)
+    endpoint, template = full
+    statements = _policy_statements(template, endpoint.role)
     pull = [s for s in statements if "ecr:BatchGetImage" in _actions(s)]
     assert len(pull) == 1
     assert sorted(_actions(pull[0])) == [
@@ -179,8 +190,8 @@ def test_role_pulls_only_the_image_repository(full: tuple[ServerlessEndpoint, Te
 def test_role_writes_only_endpoint_logs_and_decrypts_with_the_key(
     full: tuple[ServerlessEndpoint, Template],
 ) -> None:
-    _, template = full
-    statements = _policy_statements(template)
+    endpoint, template = full
+    statements = _policy_statements(template, endpoint.role)
     (logs,) = [s for s in statements if any(a.startswith("logs:") for a in _actions(s))]
     assert logs["Resource"] == {
         "Fn::Join": [
@@ -206,19 +217,95 @@ def test_role_writes_only_endpoint_logs_and_decrypts_with_the_key(
 def test_no_managed_policies_and_no_wildcard_actions(
     full: tuple[ServerlessEndpoint, Template],
 ) -> None:
-    _, template = full
-    for role in resources_of_type(template, "AWS::IAM::Role").values():
-        assert "ManagedPolicyArns" not in role["Properties"]
-    for statement in _policy_statements(template):
+    endpoint, template = full
+    role = resources_of_type(template, "AWS::IAM::Role")[logical_id(endpoint.role)]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    wildcard_resources = []
+    for statement in _policy_statements(template, endpoint.role):
         assert all("*" not in action for action in _actions(statement)), statement
         if statement["Resource"] == "*":
-            assert _actions(statement) == ["ecr:GetAuthorizationToken"]
+            wildcard_resources.append(statement)
+    # the two actions AWS only grants on *; metrics only into the endpoints' namespace
+    assert sorted(wildcard_resources, key=lambda statement: statement["Action"]) == [
+        METRICS_STATEMENT,
+        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
+    ]
+
+
+METRICS_STATEMENT = {
+    "Sid": "EndpointMetrics",
+    "Action": "cloudwatch:PutMetricData",
+    "Effect": "Allow",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
+}
+
+
+def test_role_may_publish_memory_utilization_into_the_endpoints_namespace_only(
+    full: tuple[ServerlessEndpoint, Template],
+) -> None:
+    # AWS's CreateModel execution-role permissions include cloudwatch:PutMetricData; without it
+    # MemoryUtilization (namespace /aws/sagemaker/Endpoints) may never appear.
+    endpoint, template = full
+    assert endpoint.metric_memory_utilization().namespace == "/aws/sagemaker/Endpoints"
+    metrics = [
+        s
+        for s in _policy_statements(template, endpoint.role)
+        if "cloudwatch:PutMetricData" in _actions(s)
+    ]
+    assert metrics == [METRICS_STATEMENT]
+
+
+def test_only_sagemaker_acting_for_this_account_and_region_may_assume_the_role(
+    full: tuple[ServerlessEndpoint, Template],
+) -> None:
+    # AWS's confused-deputy template for SageMaker real-time, serverless and asynchronous
+    # inference: ArnLike aws:SourceArn arn:<partition>:sagemaker:<region>:<account>:*
+    endpoint, template = full
+    roles = resources_of_type(template, "AWS::IAM::Role")
+    trust = roles[logical_id(endpoint.role)]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Condition": {
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":sagemaker:",
+                                {"Ref": "AWS::Region"},
+                                ":",
+                                {"Ref": "AWS::AccountId"},
+                                ":*",
+                            ],
+                        ]
+                    }
+                }
+            },
+        }
+    ]
+
+
+def test_role_trust_names_the_literal_account_and_region_of_a_pinned_stack() -> None:
+    stack = Stack(App(), "Pinned", env=Environment(account="111122223333", region="eu-west-1"))
+    endpoint = ServerlessEndpoint(stack, "Endpoint", image=ContainerImage.from_ecr_uri(IMAGE_URI))
+    trust = stack.resolve(endpoint.role.assume_role_policy.to_json())  # type: ignore[union-attr]
+    (statement,) = trust["Statement"]
+    source_arn = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:eu-west-1:111122223333:*"]]
+    }
 
 
 def test_model_waits_for_the_role_policy(full: tuple[ServerlessEndpoint, Template]) -> None:
-    _, template = full
+    endpoint, template = full
     (model,) = resources_of_type(template, "AWS::SageMaker::Model").values()
-    (policy_id,) = resources_of_type(template, "AWS::IAM::Policy")
+    (policy_id,) = _role_policies(template, endpoint.role)
     assert model["DependsOn"] == [policy_id]
 
 
@@ -230,7 +317,13 @@ def test_given_role_is_used_instead_of_a_new_one() -> None:
     )
     template = linted_template(stack)
     assert endpoint.role is role
-    template.resource_count_is("AWS::IAM::Role", 1)
+    sagemaker_roles = [
+        role_id
+        for role_id, resource in resources_of_type(template, "AWS::IAM::Role").items()
+        if resource["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        == {"Service": "sagemaker.amazonaws.com"}
+    ]
+    assert sagemaker_roles == [logical_id(role)]
     template.has_resource_properties(
         "AWS::SageMaker::Model",
         {"ExecutionRoleArn": {"Fn::GetAtt": [logical_id(role), "Arn"]}},

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 
 from serverless_inference import ContainerImage, ModelData, ServerlessEndpoint
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG
+from serverless_inference.registries import hugging_face_registry_accounts
 from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
 
 PULL_ACTIONS = [
@@ -36,14 +37,35 @@ def _pull_resources(template: Template) -> list[Any]:
     ]
 
 
+REPOSITORY = "huggingface-pytorch-inference"
+
+
+def _pull_arn(account: Any, region: Any) -> dict[str, Any]:
+    """The ECR repository ARN as CloudFormation joins it (adjacent literals merged)."""
+    parts: list[Any] = ["arn:", {"Ref": "AWS::Partition"}]
+    for part in (":ecr:", region, ":", account, f":repository/{REPOSITORY}"):
+        if isinstance(part, str) and isinstance(parts[-1], str):
+            parts[-1] += part
+        else:
+            parts.append(part)
+    return {"Fn::Join": ["", parts]}
+
+
 def test_hugging_face_image_in_a_region_agnostic_stack_maps_the_registry_account() -> None:
     stack = new_stack()
     ServerlessEndpoint(stack, "Endpoint", image=ContainerImage.hugging_face_inference())
     template = linted_template(stack)
-    mapping = template.to_json()["Mappings"]["DlcRepositoryAccountMap"]
-    assert mapping["us-east-1"] == {"value": "763104351884"}
-    assert mapping["ap-east-1"] == {"value": "871362719292"}
-    account = {"Fn::FindInMap": ["DlcRepositoryAccountMap", {"Ref": "AWS::Region"}, "value"]}
+    mapping = template.to_json()["Mappings"]["HuggingFaceRegistryAccounts"]
+    assert mapping == {
+        region: {"account": account} for region, account in hugging_face_registry_accounts().items()
+    }
+    # regions aws-cdk-lib's region facts have no DLC account for
+    assert mapping["af-south-1"] == {"account": "626614931356"}
+    assert mapping["ap-northeast-3"] == {"account": "364406365360"}
+    assert mapping["il-central-1"] == {"account": "780543022126"}
+    assert mapping["ca-west-1"] == {"account": "204538143572"}
+    assert mapping["us-gov-west-1"] == {"account": "442386744353"}
+    account = {"Fn::FindInMap": ["HuggingFaceRegistryAccounts", {"Ref": "AWS::Region"}, "account"]}
     assert _model(template)["Image"] == {
         "Fn::Join": [
             "",
@@ -53,45 +75,89 @@ def test_hugging_face_image_in_a_region_agnostic_stack_maps_the_registry_account
                 {"Ref": "AWS::Region"},
                 ".",
                 {"Ref": "AWS::URLSuffix"},
-                f"/huggingface-pytorch-inference:{HUGGING_FACE_DEFAULT_CPU_TAG}",
+                f"/{REPOSITORY}:{HUGGING_FACE_DEFAULT_CPU_TAG}",
             ],
         ]
     }
-    (resource,) = _pull_resources(template)
-    assert resource == {
-        "Fn::Join": [
-            "",
-            [
-                "arn:",
-                {"Ref": "AWS::Partition"},
-                ":ecr:",
-                {"Ref": "AWS::Region"},
-                ":",
-                account,
-                ":repository/huggingface-pytorch-inference",
-            ],
-        ]
-    }
+    assert _pull_resources(template) == [_pull_arn(account, {"Ref": "AWS::Region"})]
+
+
+def test_one_mapping_serves_every_hugging_face_image_of_a_stack() -> None:
+    stack = new_stack()
+    for name in ("One", "Two"):
+        ServerlessEndpoint(stack, name, image=ContainerImage.hugging_face_inference())
+    assert list(linted_template(stack).to_json()["Mappings"]) == ["HuggingFaceRegistryAccounts"]
 
 
 @pytest.mark.parametrize(
-    ("region", "account"), [("eu-west-1", "763104351884"), ("me-south-1", "217643126080")]
+    ("region", "uri"),
+    [
+        ("eu-west-1", "763104351884.dkr.ecr.eu-west-1.amazonaws.com"),
+        ("me-south-1", "217643126080.dkr.ecr.me-south-1.amazonaws.com"),
+        ("af-south-1", "626614931356.dkr.ecr.af-south-1.amazonaws.com"),
+        ("ap-northeast-3", "364406365360.dkr.ecr.ap-northeast-3.amazonaws.com"),
+        ("ca-west-1", "204538143572.dkr.ecr.ca-west-1.amazonaws.com"),
+        ("il-central-1", "780543022126.dkr.ecr.il-central-1.amazonaws.com"),
+        ("us-gov-west-1", "442386744353.dkr.ecr.us-gov-west-1.amazonaws.com"),
+        ("us-gov-east-1", "446045086412.dkr.ecr.us-gov-east-1.amazonaws.com"),
+        ("cn-north-1", "727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn"),
+    ],
 )
-def test_hugging_face_image_in_a_regional_stack_names_the_account(
-    region: str, account: str
-) -> None:
+def test_hugging_face_image_in_a_regional_stack_names_the_registry(region: str, uri: str) -> None:
     stack = new_stack(region=region)
     ServerlessEndpoint(stack, "Endpoint", image=ContainerImage.hugging_face_inference("custom-tag"))
     template = linted_template(stack)
     assert "Mappings" not in template.to_json()
-    image = stack.resolve(_model(template)["Image"])
-    assert image["Fn::Join"][1][0] == f"{account}.dkr.ecr.{region}."
-    assert image["Fn::Join"][1][-1] == "/huggingface-pytorch-inference:custom-tag"
-    (resource,) = _pull_resources(template)
-    assert (
-        resource["Fn::Join"][1][-1]
-        == f":ecr:{region}:{account}:repository/huggingface-pytorch-inference"
-    )
+    assert _model(template)["Image"] == f"{uri}/{REPOSITORY}:custom-tag"
+    account = uri.split(".")[0]
+    assert _pull_resources(template) == [_pull_arn(account, region)]
+
+
+@pytest.mark.parametrize("region", ["us-esat-1", "ap-southeast-5"])
+def test_fails_clearly_in_a_region_the_table_does_not_know(region: str) -> None:
+    stack = new_stack(region=region)
+    with pytest.raises(
+        ValueError,
+        match=rf"No registry of AWS's Hugging Face inference images is known for region '{region}'"
+        r".*registry_account='<12-digit account>'",
+    ):
+        ServerlessEndpoint(stack, "Endpoint", image=ContainerImage.hugging_face_inference())
+
+
+def test_registry_account_override_serves_a_region_newer_than_the_table() -> None:
+    stack = new_stack(region="ap-southeast-5")
+    image = ContainerImage.hugging_face_inference(registry_account="550225433462")
+    ServerlessEndpoint(stack, "Endpoint", image=image)
+    template = linted_template(stack)
+    assert _model(template)["Image"] == {
+        "Fn::Join": [
+            "",
+            [
+                "550225433462.dkr.ecr.ap-southeast-5.",
+                {"Ref": "AWS::URLSuffix"},
+                f"/{REPOSITORY}:{HUGGING_FACE_DEFAULT_CPU_TAG}",
+            ],
+        ]
+    }
+    assert _pull_resources(template) == [_pull_arn("550225433462", "ap-southeast-5")]
+
+
+def test_registry_account_override_replaces_the_mapping_of_a_region_agnostic_stack() -> None:
+    stack = new_stack()
+    image = ContainerImage.hugging_face_inference(registry_account="550225433462")
+    ServerlessEndpoint(stack, "Endpoint", image=image)
+    template = linted_template(stack)
+    assert "Mappings" not in template.to_json()
+    assert _model(template)["Image"]["Fn::Join"][1][0] == "550225433462.dkr.ecr."
+
+
+@pytest.mark.parametrize("account", ["1234", "12345678901a", "7631043518840", ""])
+def test_fails_when_registry_account_is_not_an_account_id(account: str) -> None:
+    with pytest.raises(
+        ValueError,
+        match=rf"registry_account must be a 12-digit AWS account id, got '{account}'",
+    ):
+        ContainerImage.hugging_face_inference(registry_account=account)
 
 
 def test_ecr_repository_image_uses_the_tag_and_grants_pull_on_the_repository() -> None:

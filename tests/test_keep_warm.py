@@ -176,10 +176,33 @@ def test_function_is_small_bounded_and_never_piles_up(defaults: Built) -> None:
     assert function["Handler"] == "index.handler"
     assert function["MemorySize"] == 128
     assert function["Timeout"] == 120  # 90 s ping timeout + 30 s
-    assert function["ReservedConcurrentExecutions"] == 1
     assert function["LoggingConfig"] == {
         "LogGroup": {"Ref": logical_id(defaults.keep_warm.log_group)}
     }
+
+
+def test_function_reserves_no_concurrency_by_default(defaults: Built) -> None:
+    # Lambda refuses any reservation that takes the account's unreserved concurrency below its
+    # minimum: in new accounts with a low limit, a reservation of 1 fails the deploy.
+    assert "ReservedConcurrentExecutions" not in defaults.function()["Properties"]
+
+
+@pytest.mark.parametrize("reserved", [1, 3])
+def test_reserved_concurrency_is_opt_in(reserved: int) -> None:
+    stack = new_stack()
+    keep_warm = KeepWarm(
+        stack,
+        "KeepWarm",
+        endpoint=_endpoint(stack),
+        reserved_concurrency=reserved,
+        pre_warm_on_deploy=False,
+    )
+    template = linted_template(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Handler": "index.handler", "ReservedConcurrentExecutions": reserved},
+    )
+    assert logical_id(keep_warm.function) in resources_of_type(template, "AWS::Lambda::Function")
 
 
 def test_function_environment_carries_the_settings(defaults: Built, windowed: Built) -> None:
@@ -276,7 +299,28 @@ def test_pre_warm_runs_after_the_endpoint_and_again_for_each_new_config(defaults
     assert trigger["Properties"]["EndpointConfigName"] == {
         "Fn::GetAtt": [logical_id(defaults.endpoint.endpoint_config), "EndpointConfigName"]
     }
-    assert trigger["DependsOn"] == [logical_id(defaults.endpoint.endpoint)]
+    assert logical_id(defaults.endpoint.endpoint) in trigger["DependsOn"]
+
+
+def test_pre_warm_waits_for_the_no_retry_config_of_the_version_it_invokes(
+    defaults: Built,
+) -> None:
+    # Without it, CloudFormation may run the trigger before the version's event-invoke config
+    # exists, and that first asynchronous call gets Lambda's default two retries.
+    (trigger,) = resources_of_type(defaults.template, "Custom::Trigger").values()
+    configs = resources_of_type(defaults.template, "AWS::Lambda::EventInvokeConfig")
+    invoked = [
+        config_id
+        for config_id, config in configs.items()
+        if config["Properties"]["FunctionName"] == {"Ref": logical_id(defaults.keep_warm.function)}
+        and config["Properties"]["Qualifier"]
+        == defaults.resolve(defaults.keep_warm.function.current_version.version)
+    ]
+    assert len(invoked) == 1
+    assert configs[invoked[0]]["Properties"]["MaximumRetryAttempts"] == 0
+    assert sorted(trigger["DependsOn"]) == sorted(
+        [logical_id(defaults.endpoint.endpoint), invoked[0]]
+    )
 
 
 def test_no_pre_warm_when_not_asked(windowed: Built) -> None:
@@ -426,6 +470,20 @@ def test_no_warning_when_pings_exceed_provisioned_concurrency() -> None:
         ({"ping_timeout": Duration.minutes(15)}, "ping_timeout must be from 1 to 840 seconds"),
         ({"cold_start_threshold": Duration.millis(0)}, "cold_start_threshold must be at least"),
         ({"metric_namespace": "AWS/Lambda"}, "metric_namespace must be a custom CloudWatch"),
+        (
+            {"reserved_concurrency": 0},
+            "reserved_concurrency must be a whole number of at least 1 (0 would stop every run), "
+            "or None for no reservation, got 0",
+        ),
+        ({"reserved_concurrency": -1}, "reserved_concurrency must be a whole number of at least 1"),
+        (
+            {"reserved_concurrency": 1.5},
+            "reserved_concurrency must be a whole number of at least 1",
+        ),
+        (
+            {"reserved_concurrency": True},
+            "reserved_concurrency must be a whole number of at least 1",
+        ),
         (
             {"schedule": scheduler.ScheduleExpression.expression("rate(30 seconds)")},
             r"schedule must be at most once a minute",

@@ -5,9 +5,16 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from serverless_inference.endpoint import LOG_RETENTION_FUNCTION_ID
 from stacks.config import KeepWarmSettings, ScalingSettings, load_config
 from stacks.inference_stack import InferenceStack
-from tests.cdk_helpers import build_default_app, cdk_json_context, linted_template, logical_id
+from tests.cdk_helpers import (
+    build_default_app,
+    cdk_json_context,
+    linted_template,
+    logical_id,
+    resources_of_type,
+)
 from tests.conftest import SynthesizedApp
 
 
@@ -70,10 +77,12 @@ def test_no_keep_warm_resources_when_disabled_in_cdk_json(keep_warm_disabled: Te
     for resource_type in (
         "AWS::Scheduler::Schedule",
         "Custom::Trigger",
-        "AWS::Lambda::Function",
         "AWS::Lambda::EventInvokeConfig",
     ):
         keep_warm_disabled.resource_count_is(resource_type, 0)
+    # the one function left is the endpoint's log retention (aws-cdk-lib's, one per stack)
+    functions = resources_of_type(keep_warm_disabled, "AWS::Lambda::Function")
+    assert [f.startswith(LOG_RETENTION_FUNCTION_ID) for f in functions] == [True]
 
 
 def test_active_window_from_cdk_json(scaled_and_windowed: Template) -> None:

@@ -4,10 +4,12 @@ from typing import Any
 
 import pytest
 from aws_cdk import Stack
+from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
 
 from serverless_inference import ContainerImage, ServerlessInference
-from tests.cdk_helpers import linted_template, new_stack
+from serverless_inference.endpoint import LOG_RETENTION_FUNCTION_ID
+from tests.cdk_helpers import linted_template, new_stack, resources_of_type
 
 
 def _pattern(**props: Any) -> tuple[ServerlessInference, Template]:
@@ -52,12 +54,14 @@ def test_optional_parts_can_be_turned_off() -> None:
     for resource_type in (
         "AWS::ApiGateway::RestApi",
         "AWS::Scheduler::Schedule",
-        "AWS::Lambda::Function",
         "AWS::CloudWatch::Alarm",
         "AWS::SNS::Topic",
     ):
         template.resource_count_is(resource_type, 0)
     template.resource_count_is("AWS::SageMaker::Endpoint", 1)
+    # what stays: the endpoint's log retention (aws-cdk-lib's one function per stack)
+    (function_id,) = resources_of_type(template, "AWS::Lambda::Function")
+    assert function_id.startswith(LOG_RETENTION_FUNCTION_ID)
 
 
 def test_keep_warm_is_left_out_when_provisioned_concurrency_covers_it() -> None:
@@ -79,6 +83,15 @@ def test_keep_warm_stays_when_it_pings_more_environments_than_are_provisioned() 
         alarms=False,
     )
     assert pattern.keep_warm is not None
+
+
+def test_endpoint_log_retention_is_passed_through() -> None:
+    _, template = _pattern(log_retention=logs.RetentionDays.TWO_WEEKS, api=False, alarms=False)
+    template.has_resource_properties(
+        "Custom::LogRetention", {"RetentionInDays": 14, "RemovalPolicy": "destroy"}
+    )
+    _, without = _pattern(log_retention=None, api=False, keep_warm=False, alarms=False)
+    without.resource_count_is("Custom::LogRetention", 0)
 
 
 def test_unknown_part_props_are_refused() -> None:

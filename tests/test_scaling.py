@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, CfnParameter, Stack, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
@@ -87,7 +87,12 @@ def test_scalable_target_uses_the_service_linked_role_and_creates_no_role(
         ":role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
         "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
     )
-    assert len(resources_of_type(template, "AWS::IAM::Role")) == 1  # the model's role only
+    # the model's role and the log retention function's: none for Application Auto Scaling
+    assert {
+        role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+        for role in resources_of_type(template, "AWS::IAM::Role").values()
+    } == {"sagemaker.amazonaws.com", "lambda.amazonaws.com"}
+    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2
 
 
 def test_target_tracking_on_provisioned_concurrency_utilization(
@@ -247,6 +252,40 @@ def test_fails_when_utilization_scaling_is_added_twice() -> None:
     scaling.scale_on_utilization()
     with pytest.raises(ValueError, match="scale_on_utilization must be called once"):
         scaling.scale_on_utilization()
+
+
+@pytest.mark.parametrize(("provisioned", "low", "high"), [(1, 2, 4), (5, 1, 4)])
+def test_fails_when_provisioned_concurrency_is_outside_the_scaling_range(
+    provisioned: int, low: int, high: int
+) -> None:
+    # a deploy that creates a new endpoint config starts the variant at the config's value
+    endpoint = _endpoint(provisioned_concurrency=provisioned)
+    with pytest.raises(
+        ValueError,
+        match=rf"endpoint.provisioned_concurrency must be from min_capacity \({low}\) to "
+        rf"max_capacity \({high}\): each deploy that creates a new endpoint config starts the "
+        rf"variant at this value, got {provisioned}",
+    ):
+        endpoint.auto_scale_provisioned_concurrency(min_capacity=low, max_capacity=high)
+
+
+@pytest.mark.parametrize("provisioned", [2, 4])
+def test_provisioned_concurrency_may_sit_on_either_end_of_the_range(provisioned: int) -> None:
+    endpoint = _endpoint(provisioned_concurrency=provisioned)
+    scaling = endpoint.auto_scale_provisioned_concurrency(min_capacity=2, max_capacity=4)
+    assert scaling.min_capacity <= provisioned <= scaling.max_capacity
+
+
+def test_fails_when_an_autoscaled_variant_is_named_at_deploy_time_only() -> None:
+    # Renaming an autoscaled variant makes UpdateEndpoint fail; a token would hide the rename.
+    stack = new_stack()
+    endpoint = _endpoint(stack, variant_name=CfnParameter(stack, "Variant").value_as_string)
+    with pytest.raises(
+        ValueError,
+        match=r"endpoint.variant_name must be a literal name when its provisioned concurrency "
+        r"is autoscaled \(renaming an autoscaled variant makes UpdateEndpoint fail",
+    ):
+        endpoint.auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=2)
 
 
 def test_fails_when_autoscaling_is_set_up_twice() -> None:

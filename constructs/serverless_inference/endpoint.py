@@ -4,16 +4,18 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from serverless_inference import nag
 from serverless_inference.images import ContainerImage, ModelData
 from serverless_inference.limits import (
+    ENDPOINT_INSTANCE_NAMESPACE,
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     MAX_CONCURRENCY_LIMIT,
@@ -28,6 +30,11 @@ DEFAULT_MEMORY_SIZE_MB = 2048
 DEFAULT_MAX_CONCURRENCY = 5
 """Fits the total serverless concurrency quota of 10 that new accounts often get."""
 DEFAULT_VARIANT_NAME = "AllTraffic"
+DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+"""SageMaker writes an endpoint's logs to ``/aws/sagemaker/Endpoints/<endpoint name>``."""
+LOG_RETENTION_FUNCTION_ID = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
+"""Id of the one function per stack behind every ``logs.LogRetention`` (aws-cdk-lib's)."""
 
 _DEFAULT_STATISTICS = {
     MetricName.INVOCATIONS: "Sum",
@@ -65,6 +72,11 @@ class ServerlessEndpoint(Construct):
     :param role: execution role of the model. Default: - a least-privilege role.
     :param variant_name: name of the production variant. Default: ``AllTraffic``.
     :param endpoint_name: name of the endpoint, lowercase. Default: - generated.
+    :param log_retention: retention of the endpoint's log group
+        ``/aws/sagemaker/Endpoints/<endpoint name>``, which SageMaker creates: a CDK
+        ``LogRetention`` resource creates the group if missing, sets the retention and deletes
+        the group with the stack (or when the endpoint is replaced). ``None`` leaves the group
+        to SageMaker: no retention, kept after the stack is deleted. Default: one month.
     """
 
     def __init__(
@@ -82,6 +94,7 @@ class ServerlessEndpoint(Construct):
         role: iam.IRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
         endpoint_name: str | None = None,
+        log_retention: logs.RetentionDays | None = DEFAULT_LOG_RETENTION,
     ) -> None:
         super().__init__(scope, construct_id)
         environment = dict(environment) if environment is not None else {}
@@ -148,19 +161,83 @@ class ServerlessEndpoint(Construct):
         self.endpoint_name: str = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self.endpoint_arn: str = self.endpoint.ref
+        self.log_group_name: str = f"{LOG_GROUP_PREFIX}{self.endpoint_name}"
+        self.log_group_retention: logs.LogRetention | None = (
+            self._retain_logs(log_retention) if log_retention is not None else None
+        )
+
+    def _retain_logs(self, retention: logs.RetentionDays) -> logs.LogRetention:
+        """Give SageMaker's log group a retention and delete it with the stack.
+
+        The group's name holds the endpoint name, known only once the endpoint exists, so the
+        stack cannot own an ``AWS::Logs::LogGroup`` created before SageMaker writes to it. CDK's
+        ``LogRetention`` runs after the endpoint, accepts a group that already exists, and
+        deletes it on stack deletion or when the endpoint (and so the name) is replaced.
+        """
+        log_retention = logs.LogRetention(
+            self,
+            "LogRetention",
+            log_group_name=self.log_group_name,
+            retention=retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        stack = Stack.of(self)
+        provider = stack.node.find_child(LOG_RETENTION_FUNCTION_ID)
+        # The function references its role (GetAtt) and also lists it in DependsOn, which
+        # cfn-lint reports (W3005); the dependency on the role's policy stays.
+        function, role = (provider.node.try_find_child(i) for i in ("Resource", "ServiceRole"))
+        role_resource = role.node.default_child if role is not None else None
+        if isinstance(function, CfnResource) and isinstance(role_resource, CfnResource):
+            function.remove_resource_dependency(role_resource)
+        nag.acknowledge(
+            provider,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "aws-cdk-lib's log retention function writes its own logs with AWS's basic "
+            "execution policy (CreateLogGroup, CreateLogStream, PutLogEvents only)",
+        )
+        nag.acknowledge_wildcard_resource(
+            provider,
+            "*",
+            "aws-cdk-lib's log retention function is one per stack for every log group it "
+            "manages; logs:PutRetentionPolicy and logs:DeleteRetentionPolicy only change retention",
+        )
+        nag.acknowledge_wildcard_resource(
+            provider,
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"{self.log_group_name}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            "logs:DeleteLogGroup on exactly this endpoint's log group; ':*' is the form of a "
+            "log group's ARN that IAM matches",
+        )
+        return log_retention
 
     def _default_role(self) -> iam.Role:
         stack = Stack.of(self)
         role = iam.Role(
             self,
             "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            # AWS's confused-deputy template for SageMaker inference: only SageMaker acting for
+            # a resource of this account and region may assume the role.
+            assumed_by=iam.ServicePrincipal(
+                "sagemaker.amazonaws.com",
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="sagemaker", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME
+                        )
+                    }
+                },
+            ),
             description="Execution role of a SageMaker serverless model",
         )
         endpoint_logs = stack.format_arn(
             service="logs",
             resource="log-group",
-            resource_name="/aws/sagemaker/Endpoints/*",
+            resource_name=f"{LOG_GROUP_PREFIX}*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_policy(
@@ -181,10 +258,22 @@ class ServerlessEndpoint(Construct):
             "SageMaker writes to /aws/sagemaker/Endpoints/<endpoint name>; the name is "
             "generated by CloudFormation after this role exists, so the group is matched by prefix",
         )
+        # AWS's execution-role permissions for CreateModel include PutMetricData: SageMaker
+        # publishes MemoryUtilization with this role. Only into the endpoints' namespace.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EndpointMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_NAMESPACE}},
+            )
+        )
         nag.acknowledge_wildcard_resource(
             role,
             "*",
-            "ecr:GetAuthorizationToken has no resource-level permissions: AWS requires *",
+            "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level "
+            "permissions: AWS requires *; PutMetricData is limited to the "
+            f"{ENDPOINT_INSTANCE_NAMESPACE} namespace by a cloudwatch:namespace condition",
         )
         return role
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Stack, Token, region_info
+from aws_cdk import Aws, CfnMapping, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
@@ -14,7 +14,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-HUGGING_FACE_PYTORCH_INFERENCE_REPOSITORY = "huggingface-pytorch-inference"
+from serverless_inference.registries import (
+    hugging_face_registry,
+    hugging_face_registry_accounts,
+    hugging_face_repository,
+)
+
 HUGGING_FACE_DEFAULT_CPU_TAG = "2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04"
 """A CPU tag of AWS's Hugging Face PyTorch inference image (serverless endpoints have no GPU)."""
 
@@ -72,14 +77,31 @@ class ContainerImage(ABC):
         )
 
     @staticmethod
-    def hugging_face_inference(tag: str = HUGGING_FACE_DEFAULT_CPU_TAG) -> "ContainerImage":
+    def hugging_face_inference(
+        tag: str = HUGGING_FACE_DEFAULT_CPU_TAG, *, registry_account: str | None = None
+    ) -> "ContainerImage":
         """AWS's Hugging Face PyTorch inference image (a Deep Learning Container).
 
-        The registry account differs by region; in a region-agnostic stack it is
-        looked up at deploy time through a CfnMapping. Default tag:
-        ``2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04``.
+        The registry account differs by region; it comes from the library's table
+        (``serverless_inference.registries``, built from AWS's SageMaker Python SDK). A
+        region-pinned stack gets the literal account, and a region the table does not know is
+        a ``ValueError`` at synthesis; a region-agnostic stack looks the account up at deploy
+        time in a CfnMapping of the table.
+
+        :param tag: the image tag. Default: ``2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04``.
+        :param registry_account: the registry's 12-digit account, for a region newer than the
+            table. Default: - the table's account for the stack's region.
         """
-        return _DeepLearningContainerImage(HUGGING_FACE_PYTORCH_INFERENCE_REPOSITORY, tag)
+        if (
+            registry_account is not None
+            and not Token.is_unresolved(registry_account)
+            and not re.fullmatch(r"\d{12}", registry_account)
+        ):
+            raise ValueError(
+                "ContainerImage.hugging_face_inference: registry_account must be a 12-digit "
+                f"AWS account id, got {registry_account!r}"
+            )
+        return _HuggingFaceImage(tag, registry_account)
 
 
 class _EcrUriImage(ContainerImage):
@@ -125,17 +147,46 @@ class _AssetImage(ContainerImage):
         return asset.image_uri
 
 
-class _DeepLearningContainerImage(ContainerImage):
-    def __init__(self, repository_name: str, tag: str) -> None:
-        self._repository_name = repository_name
+class _HuggingFaceImage(ContainerImage):
+    def __init__(self, tag: str, registry_account: str | None) -> None:
         self._tag = tag
+        self._registry_account = registry_account
 
     def bind(self, scope: Construct, role: iam.IGrantable) -> str:
         stack = Stack.of(scope)
-        account = stack.regional_fact(region_info.FactName.DLC_REPOSITORY_ACCOUNT)
-        _grant_pull(scope, role, self._repository_name, account=account, region=stack.region)
-        registry = f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
-        return f"{registry}/{self._repository_name}:{self._tag}"
+        region = stack.region
+        if self._registry_account is not None:
+            account = self._registry_account
+            host = f"{account}.dkr.ecr.{region}.{stack.url_suffix}"
+        elif Token.is_unresolved(region):
+            # Known at deploy time only: CloudFormation picks the account and the domain.
+            account = _registry_account_mapping(stack).find_in_map(Aws.REGION, REGISTRY_ACCOUNT_KEY)
+            host = f"{account}.dkr.ecr.{region}.{stack.url_suffix}"
+        else:
+            registry = hugging_face_registry(region)
+            account, host = registry.account, registry.host
+        repository = hugging_face_repository()
+        _grant_pull(scope, role, repository, account=account, region=region)
+        return f"{host}/{repository}:{self._tag}"
+
+
+REGISTRY_ACCOUNT_MAPPING_ID = "HuggingFaceRegistryAccounts"
+REGISTRY_ACCOUNT_KEY = "account"
+
+
+def _registry_account_mapping(stack: Stack) -> CfnMapping:
+    """The stack's one mapping of region to the Hugging Face images' registry account."""
+    existing = stack.node.try_find_child(REGISTRY_ACCOUNT_MAPPING_ID)
+    if isinstance(existing, CfnMapping):
+        return existing
+    return CfnMapping(
+        stack,
+        REGISTRY_ACCOUNT_MAPPING_ID,
+        mapping={
+            region: {REGISTRY_ACCOUNT_KEY: account}
+            for region, account in hugging_face_registry_accounts().items()
+        },
+    )
 
 
 def _grant_pull(

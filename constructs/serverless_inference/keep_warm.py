@@ -120,6 +120,11 @@ class KeepWarm(Construct):
     :param log_retention: retention of the function's log group. Default: one month.
     :param metric_namespace: namespace of the custom metrics.
         Default: ``ServerlessInference/KeepWarm``.
+    :param reserved_concurrency: concurrency reserved for the function (at least 1). Lambda
+        refuses a reservation that leaves the account fewer unreserved executions than its
+        minimum, which new accounts with a low concurrency limit hit; overlapping runs are
+        harmless (each is bounded by its timeout and never retried).
+        Default: - no reservation, the function uses the account's unreserved pool.
     """
 
     def __init__(
@@ -142,6 +147,7 @@ class KeepWarm(Construct):
         cold_start_threshold: Duration = DEFAULT_COLD_START_THRESHOLD,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         metric_namespace: str = DEFAULT_METRIC_NAMESPACE,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems("KeepWarm props")
@@ -159,6 +165,7 @@ class KeepWarm(Construct):
             ping_timeout_seconds=ping_timeout.to_milliseconds() / 1000,
             cold_start_threshold_ms=cold_start_threshold.to_milliseconds(),
             metric_namespace=metric_namespace,
+            reserved_concurrency=reserved_concurrency,
         )
         if schedule is not None:
             _check_raw_schedule(
@@ -198,7 +205,7 @@ class KeepWarm(Construct):
             code=lambda_.Code.from_asset(str(handler_code_directory()), exclude=_ASSET_EXCLUDE),
             memory_size=MEMORY_SIZE_MB,
             timeout=function_timeout,
-            reserved_concurrent_executions=1,
+            reserved_concurrent_executions=reserved_concurrency,
             retry_attempts=0,
             max_event_age=Duration.minutes(1),
             # the pre-warm trigger invokes the current version: same rules there
@@ -304,6 +311,11 @@ class KeepWarm(Construct):
             execute_after=[endpoint.endpoint],
             execute_on_handler_change=True,
         )
+        # The trigger invokes the current version asynchronously: its "never retry" config must
+        # be in force first, or an early call gets Lambda's default two retries.
+        trigger.node.add_dependency(
+            self.function.current_version.node.find_child(_INVOKE_CONFIG_ID)
+        )
         # A new endpoint config means new (cold) environments: run again after each one.
         resource = typing.cast(Any, trigger.node.default_child)
         resource.node.default_child.add_property_override(
@@ -353,6 +365,8 @@ class KeepWarm(Construct):
 
 
 _TRIGGER_PROVIDER_ID = "AWSCDK.TriggerCustomResourceProviderCustomResourceProvider"
+_INVOKE_CONFIG_ID = "EventInvokeConfig"
+"""Id of the ``AWS::Lambda::EventInvokeConfig`` that CDK adds to a function or version."""
 
 
 def _drop_redundant_provider_dependency(stack: Stack) -> None:
@@ -412,6 +426,7 @@ def check_keep_warm_props(
     ping_timeout_seconds: float,
     cold_start_threshold_ms: float,
     metric_namespace: str,
+    reserved_concurrency: int | None = None,
     names: dict[str, str] | None = None,
 ) -> None:
     """Record every problem with these ``KeepWarm`` props in ``problems``.
@@ -473,6 +488,20 @@ def check_keep_warm_props(
     ):
         problems.add(
             "metric_namespace", metric_namespace, "a custom CloudWatch namespace (not AWS/...)"
+        )
+    if (
+        reserved_concurrency is not None
+        and not is_token(reserved_concurrency)
+        and (
+            isinstance(reserved_concurrency, bool)
+            or not isinstance(reserved_concurrency, int)
+            or reserved_concurrency < 1
+        )
+    ):
+        problems.add(
+            "reserved_concurrency",
+            reserved_concurrency,
+            "a whole number of at least 1 (0 would stop every run), or None for no reservation",
         )
 
 

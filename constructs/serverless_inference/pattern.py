@@ -6,11 +6,13 @@ from typing import Any
 from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from serverless_inference.alarms import EndpointAlarms
 from serverless_inference.api import InferenceApi
 from serverless_inference.endpoint import (
+    DEFAULT_LOG_RETENTION,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MEMORY_SIZE_MB,
     DEFAULT_VARIANT_NAME,
@@ -55,6 +57,7 @@ class ServerlessInference(Construct):
         role: iam.IRole | None = None,
         variant_name: str = DEFAULT_VARIANT_NAME,
         endpoint_name: str | None = None,
+        log_retention: logs.RetentionDays | None = DEFAULT_LOG_RETENTION,
         api: Part = True,
         keep_warm: Part = True,
         alarms: Part = True,
@@ -73,6 +76,7 @@ class ServerlessInference(Construct):
             role=role,
             variant_name=variant_name,
             endpoint_name=endpoint_name,
+            log_retention=log_retention,
         )
         self.api: InferenceApi | None = (
             InferenceApi(self, "Api", endpoint=self.endpoint, **_props(api))

@@ -56,6 +56,7 @@ class ProvisionedConcurrencyScaling(Construct):
             max_concurrency=endpoint.max_concurrency,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
+            variant_name=endpoint.variant_name,
         )
         problems.raise_if_any()
         self.endpoint = endpoint
@@ -172,8 +173,13 @@ def check_scaling_props(
     max_concurrency: int,
     min_capacity: Any,
     max_capacity: Any,
+    variant_name: str | None = None,
 ) -> None:
-    """Record problems with the capacity range of provisioned concurrency autoscaling."""
+    """Record problems with the capacity range of provisioned concurrency autoscaling.
+
+    With ``variant_name``, also what later updates of the autoscaled variant need
+    (``check_scaled_variant``).
+    """
     if provisioned_concurrency is None:
         problems.add(
             "endpoint.provisioned_concurrency",
@@ -191,6 +197,51 @@ def check_scaling_props(
         and min_capacity > max_capacity
     ):
         problems.add("min_capacity", min_capacity, f"at most max_capacity ({max_capacity})")
+    if variant_name is not None:
+        check_scaled_variant(
+            problems,
+            provisioned_concurrency=provisioned_concurrency,
+            variant_name=variant_name,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
+
+
+def check_scaled_variant(
+    problems: Problems,
+    *,
+    provisioned_concurrency: int | None,
+    variant_name: str,
+    min_capacity: Any,
+    max_capacity: Any,
+) -> None:
+    """What later updates of an autoscaled variant need, as far as synthesis can know it.
+
+    ``UpdateEndpoint`` fails when it removes a variant registered as a scalable target, and
+    renaming ``variant_name`` removes it: a name only known at deploy time (a token) would hide
+    such a rename from ``cdk diff``. A deploy that creates a new endpoint config applies the
+    config's provisioned concurrency (unverified: AWS does not say), so that value must lie in
+    the autoscaling range.
+    """
+    if is_token(variant_name):
+        problems.add(
+            "endpoint.variant_name",
+            variant_name,
+            "a literal name when its provisioned concurrency is autoscaled (renaming an "
+            "autoscaled variant makes UpdateEndpoint fail: see the README's update procedure)",
+        )
+    literal = [provisioned_concurrency, min_capacity, max_capacity]
+    if (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in literal)
+        and min_capacity <= max_capacity
+        and not min_capacity <= typing.cast(int, provisioned_concurrency) <= max_capacity
+    ):
+        problems.add(
+            "endpoint.provisioned_concurrency",
+            provisioned_concurrency,
+            f"from min_capacity ({min_capacity}) to max_capacity ({max_capacity}): each deploy "
+            "that creates a new endpoint config starts the variant at this value",
+        )
 
 
 def check_target_utilization(problems: Problems, target_utilization: Any) -> None:
