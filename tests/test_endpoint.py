@@ -384,13 +384,13 @@ METRICS = [
         "metric_provisioned_concurrency_invocations",
         "ServerlessProvisionedConcurrencyInvocations",
         "AWS/SageMaker",
-        "Sum",
+        "Maximum",
     ),
     (
         "metric_provisioned_concurrency_spillover_invocations",
         "ServerlessProvisionedConcurrencySpilloverInvocations",
         "AWS/SageMaker",
-        "Sum",
+        "Maximum",
     ),
 ]
 

@@ -1,5 +1,6 @@
 """ServerlessInference: the parts it composes, how each is turned off, and the keep-warm rule."""
 
+import re
 from typing import Any
 
 import pytest
@@ -94,6 +95,44 @@ def test_endpoint_log_retention_is_passed_through() -> None:
     without.resource_count_is("Custom::LogRetention", 0)
 
 
-def test_unknown_part_props_are_refused() -> None:
-    with pytest.raises(TypeError, match="throttle_rate"):
-        _pattern(api={"throttle_rate": 10})
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"api": {"throttle_rate": 10}},
+            "Invalid InferenceApi props:\n  - throttle_rate is not a known prop; known props: "
+            "path, auth, throttle_rate_limit,",
+        ),
+        (
+            {"keep_warm": {"rate": 10}},
+            "Invalid KeepWarm props:\n  - rate is not a known prop; known props: concurrency,",
+        ),
+        (
+            {"alarms": {"emails": ["a@example.com"]}},
+            "Invalid EndpointAlarms props:\n  - emails is not a known prop; known props: "
+            "thresholds,",
+        ),
+        (
+            {"memory_size": 2048},
+            "Invalid ServerlessEndpoint props:\n  - memory_size is not a known prop; known "
+            "props: image, model_data,",
+        ),
+    ],
+)
+def test_fails_when_a_part_names_an_unknown_prop(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _pattern(**props)
+
+
+@pytest.mark.parametrize("part", ["api", "keep_warm", "alarms"])
+@pytest.mark.parametrize("value", [True, "iam", 1])
+def test_fails_when_a_part_is_neither_options_nor_false(part: str, value: Any) -> None:
+    # A part was True or a mapping before; True (or anything else) is now refused by name.
+    options = {"api": "ApiOptions", "keep_warm": "KeepWarmOptions", "alarms": "AlarmsOptions"}
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{part} must be {options[part]}(...), or False to leave it out, got {value!r}"
+        ),
+    ):
+        _pattern(**{part: value})
