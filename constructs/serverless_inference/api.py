@@ -49,10 +49,12 @@ from serverless_inference.api_responses import (
     ACCESS_LOG_FORMAT,
     CORS_EXPOSED_HEADERS,
     ERROR_MAPPING,
-    ERROR_TYPE_HEADER,
     FORWARDED_REQUEST_HEADERS,
     GATEWAY_RESPONSES,
-    ErrorMapping,
+    cors_headers,
+    gateway_response_id,
+    integration_response,
+    method_responses,
 )
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
 from serverless_inference.limits import API_GATEWAY_NAMESPACE
@@ -149,6 +151,7 @@ class InferenceApi(Construct):
         problems.raise_if_any()
         self.auth = auth
         self._cors_allow_origin = cors_allow_origin
+        self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
         self._endpoints: list[IServerlessEndpoint] = []
         self.route_urls: dict[str, str] = {}
@@ -259,7 +262,7 @@ class InferenceApi(Construct):
                     f"integration.request.header.{name}": f"method.request.header.{name}"
                     for name in FORWARDED_REQUEST_HEADERS
                 },
-                integration_responses=[self._integration_response(m) for m in ERROR_MAPPING],
+                integration_responses=[integration_response(m, self._cors) for m in ERROR_MAPPING],
                 timeout=self._integration_timeout,
             ),
         )
@@ -289,7 +292,7 @@ class InferenceApi(Construct):
             request_parameters={
                 f"method.request.header.{name}": False for name in FORWARDED_REQUEST_HEADERS
             },
-            method_responses=self._method_responses(),
+            method_responses=method_responses(self._cors),
         )
         url = self.rest_api.url_for_path("/" + path)
         self.route_urls[path] = url
@@ -314,64 +317,6 @@ class InferenceApi(Construct):
         deployment.add_to_logical_id(
             {"endpoint": resource.logical_id, "endpointName": resource.endpoint_name}
         )
-
-    def _integration_response(self, mapping: ErrorMapping) -> apigw.IntegrationResponse:
-        parameters: dict[str, str] = {}
-        if mapping.template is None:
-            parameters["method.response.header.Content-Type"] = (
-                "integration.response.header.Content-Type"
-            )
-        else:
-            parameters["method.response.header.Content-Type"] = "'application/json'"
-            parameters[f"method.response.header.{ERROR_TYPE_HEADER}"] = (
-                "integration.response.header.x-amzn-ErrorType"
-            )
-        if mapping.retry_after_seconds is not None:
-            parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
-        for name, value in self._cors_headers().items():
-            parameters[f"method.response.header.{name}"] = f"'{value}'"
-        return apigw.IntegrationResponse(
-            status_code=mapping.status_code,
-            selection_pattern=mapping.selection_pattern,
-            response_parameters=parameters,
-            response_templates=(
-                {"application/json": mapping.template} if mapping.template is not None else None
-            ),
-            # A JSON error body is text: without this, a request whose Accept is one of the
-            # binary media types makes API Gateway base64-decode it, and the client gets a 500.
-            # The success response has no template and converts nothing: bytes stay bytes.
-            content_handling=(
-                apigw.ContentHandling.CONVERT_TO_TEXT if mapping.template is not None else None
-            ),
-        )
-
-    def _cors_headers(self) -> dict[str, str]:
-        """The CORS headers of every actual response (browsers read ``Expose-Headers`` there,
-        not on the preflight), by name; none without CORS. ``Vary: Origin`` tells caches the
-        answer depends on the origin unless every origin is allowed."""
-        origin = self._cors_allow_origin
-        if origin is None:
-            return {}
-        headers = {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
-        }
-        if origin != "*":
-            headers["Vary"] = "Origin"
-        return headers
-
-    def _method_responses(self) -> list[apigw.MethodResponse]:
-        statuses = sorted(
-            {m.status_code for m in ERROR_MAPPING} | {s for m in ERROR_MAPPING for s in m.overrides}
-        )
-        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER, *self._cors_headers()]
-        return [
-            apigw.MethodResponse(
-                status_code=status,
-                response_parameters={f"method.response.header.{h}": False for h in headers},
-            )
-            for status in statuses
-        ]
 
     # --- auth, errors, findings ---------------------------------------------------------------
 
@@ -424,11 +369,11 @@ class InferenceApi(Construct):
 
     def _add_gateway_responses(self) -> None:
         for response_type, status, template, retry_after in GATEWAY_RESPONSES:
-            headers = {name: f"'{value}'" for name, value in self._cors_headers().items()}
+            headers = {name: f"'{value}'" for name, value in self._cors.items()}
             if retry_after is not None:
                 headers["Retry-After"] = f"'{retry_after}'"
             self.rest_api.add_gateway_response(
-                _gateway_response_id(response_type),
+                gateway_response_id(response_type),
                 type=response_type,
                 status_code=status,
                 templates={"application/json": template},
@@ -513,7 +458,3 @@ class _NumberProducer:
 
     def produce(self) -> float:
         return self._produce()
-
-
-def _gateway_response_id(response_type: apigw.ResponseType) -> str:
-    return "".join(part.capitalize() for part in response_type.response_type.split("_"))

@@ -7,6 +7,7 @@ explanation with ARNs and account IDs redacted.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -203,3 +204,74 @@ ACCESS_LOG_FORMAT: Final = {
     "userAgent": "$context.identity.userAgent",
 }
 """One JSON object per request in the access log group."""
+
+
+def integration_response(
+    mapping: ErrorMapping, cors: Mapping[str, str]
+) -> apigw.IntegrationResponse:
+    """The integration response of one ``ErrorMapping``, with the ``cors`` headers."""
+    parameters: dict[str, str] = {}
+    if mapping.template is None:
+        parameters["method.response.header.Content-Type"] = (
+            "integration.response.header.Content-Type"
+        )
+    else:
+        parameters["method.response.header.Content-Type"] = "'application/json'"
+        parameters[f"method.response.header.{ERROR_TYPE_HEADER}"] = (
+            "integration.response.header.x-amzn-ErrorType"
+        )
+    if mapping.retry_after_seconds is not None:
+        parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
+    for name, value in cors.items():
+        parameters[f"method.response.header.{name}"] = f"'{value}'"
+    return apigw.IntegrationResponse(
+        status_code=mapping.status_code,
+        selection_pattern=mapping.selection_pattern,
+        response_parameters=parameters,
+        response_templates=(
+            {"application/json": mapping.template} if mapping.template is not None else None
+        ),
+        # A JSON error body is text: without this, a request whose Accept is one of the
+        # binary media types makes API Gateway base64-decode it, and the client gets a 500.
+        # The success response has no template and converts nothing: bytes stay bytes.
+        content_handling=(
+            apigw.ContentHandling.CONVERT_TO_TEXT if mapping.template is not None else None
+        ),
+    )
+
+
+def cors_headers(origin: str | None) -> dict[str, str]:
+    """The CORS headers of every actual response (browsers read ``Expose-Headers`` there,
+    not on the preflight), by name; none without CORS (``origin`` ``None``). ``Vary:
+    Origin`` tells caches the answer depends on the origin unless every origin is
+    allowed."""
+    if origin is None:
+        return {}
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
+    }
+    if origin != "*":
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def method_responses(cors: Mapping[str, str]) -> list[apigw.MethodResponse]:
+    """Every status a route may answer, with the headers it may carry."""
+    statuses = sorted(
+        {m.status_code for m in ERROR_MAPPING} | {s for m in ERROR_MAPPING for s in m.overrides}
+    )
+    headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER, *cors]
+    return [
+        apigw.MethodResponse(
+            status_code=status,
+            response_parameters={f"method.response.header.{h}": False for h in headers},
+        )
+        for status in statuses
+    ]
+
+
+def gateway_response_id(response_type: apigw.ResponseType) -> str:
+    """The construct id of the gateway response of ``response_type`` (``DEFAULT_4XX``:
+    ``Default4xx``)."""
+    return "".join(part.capitalize() for part in response_type.response_type.split("_"))
