@@ -19,7 +19,9 @@ from serverless_inference.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIME
 
 
 class AlarmKind(StrEnum):
-    """The alarms ``EndpointAlarms`` can create; the value is the key in config and ``alarms``."""
+    """The alarms ``EndpointAlarms`` can create. The value names the alarm
+    (``<prefix>-<value>``), its ``AlarmThresholds`` field and its key in
+    ``EndpointAlarms.alarms``."""
 
     ENDPOINT_5XX_ERROR_RATE = "endpoint_5xx_error_rate"
     ENDPOINT_4XX_ERROR_RATE = "endpoint_4xx_error_rate"
@@ -314,5 +316,6 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
 
 
 def alarm_name(prefix: str, kind: str) -> str:
-    """The name of one alarm: ``<prefix>-<kind>``, the same key as config and ``alarms``."""
+    """The name of one alarm: ``<prefix>-<kind>`` (``kind`` is also its key in
+    ``EndpointAlarms.alarms``)."""
     return f"{prefix}-{kind}"
