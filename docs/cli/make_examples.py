@@ -43,9 +43,9 @@ from botocore.stub import Stubber  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from serverless_inference.cli import check  # noqa: E402
-from serverless_inference.cli.main import main  # noqa: E402
-from serverless_inference.limits import MetricName, metric_namespace  # noqa: E402
+from serverless_inference_cli import check  # noqa: E402
+from serverless_inference_cli.limits import MetricName, metric_namespace  # noqa: E402
+from serverless_inference_cli.main import main  # noqa: E402
 from tests.support.ecr import put_fake_image  # noqa: E402
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply  # noqa: E402
 

@@ -11,8 +11,8 @@ import pytest
 from matplotlib.lines import Line2D
 from rich.console import Console
 
-from serverless_inference.cli.main import main
-from serverless_inference.cli.prices import InstancePrice, Prices
+from serverless_inference_cli.main import main
+from serverless_inference_cli.prices import InstancePrice, Prices
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -16,9 +16,9 @@ from botocore.exceptions import (
 from moto import mock_aws
 from rich.console import Console
 
-from serverless_inference.cli import cost
-from serverless_inference.cli.aws import AwsContext, AwsOptions, CliError, aws_errors, translate
-from serverless_inference.cli.benchmark import ColdStartRule, analyse, memory_sweep
+from serverless_inference_cli import cost
+from serverless_inference_cli.aws import AwsContext, AwsOptions, CliError, aws_errors, translate
+from serverless_inference_cli.benchmark import ColdStartRule, analyse, memory_sweep
 from tests.cli.helpers import run_cli
 
 

@@ -13,8 +13,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from serverless_inference.cli.aws import CliError
-from serverless_inference.cli.benchmark import (
+from serverless_inference_cli.aws import CliError
+from serverless_inference_cli.benchmark import (
     BenchmarkResult,
     ColdStartRule,
     LevelRun,
@@ -34,7 +34,7 @@ from serverless_inference.cli.benchmark import (
     sigv4_signer,
     sweep_endpoint_name,
 )
-from serverless_inference.cli.charts import option_lines
+from serverless_inference_cli.charts import option_lines
 from tests.cli.helpers import PRICES, assert_png, run_cli, xdata, ydata
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply
 

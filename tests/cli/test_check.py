@@ -11,9 +11,9 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from serverless_inference.cli import check
-from serverless_inference.cli.aws import AwsContext
-from serverless_inference.cli.check import (
+from serverless_inference_cli import check
+from serverless_inference_cli.aws import AwsContext
+from serverless_inference_cli.check import (
     Quotas,
     Status,
     check_artifact_disk,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from serverless_inference.cli.aws import CliError
-from serverless_inference.cli.charts import option_lines
-from serverless_inference.cli.cost import (
+from serverless_inference_cli.aws import CliError
+from serverless_inference_cli.charts import option_lines
+from serverless_inference_cli.cost import (
     CostInputs,
     Traffic,
     build_options,
@@ -24,7 +24,7 @@ from serverless_inference.cli.cost import (
     plot_costs,
     provisioned,
 )
-from serverless_inference.cli.prices import load_prices
+from serverless_inference_cli.prices import load_prices
 from tests.cli.helpers import PRICES, assert_png, run_cli
 
 NO_DATA = Traffic(1_000_000, request_bytes=0, response_bytes=0)
@@ -237,7 +237,7 @@ def test_cost_command_with_hourly_profile_and_own_prices(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     data = json.loads(
-        (Path(__file__).parents[2] / "constructs/serverless_inference/cli/prices.json").read_text()
+        (Path(__file__).parents[2] / "cli/serverless_inference_cli/prices.json").read_text()
     )
     data["serverless"]["compute_per_gb_second"] = 0.00004
     prices = tmp_path / "prices.json"

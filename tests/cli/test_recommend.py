@@ -10,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from serverless_inference.cli.recommend import (
+from serverless_inference_cli.limits import MetricName, metric_namespace
+from serverless_inference_cli.recommend import (
     EndpointInfo,
     Metrics,
     Recommendation,
@@ -20,7 +21,6 @@ from serverless_inference.cli.recommend import (
     keep_warm_cron,
     recommend,
 )
-from serverless_inference.limits import MetricName, metric_namespace
 from tests.cli.helpers import PRICES, run_cli
 
 END = datetime(2026, 11, 1, tzinfo=UTC)

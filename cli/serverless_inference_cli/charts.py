@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from serverless_inference.cli.aws import CliError
+from serverless_inference_cli.aws import CliError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

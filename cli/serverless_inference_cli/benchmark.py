@@ -62,7 +62,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from serverless_inference.cli.aws import (
+from serverless_inference_cli.aws import (
     _ACCESS_CODES,
     AwsContext,
     CliError,
@@ -72,16 +72,16 @@ from serverless_inference.cli.aws import (
     is_not_found,
     translate,
 )
-from serverless_inference.cli.charts import new_figure, save_png
-from serverless_inference.cli.prices import Prices, load_prices
-from serverless_inference.cli.render import money, table
-from serverless_inference.limits import (
+from serverless_inference_cli.charts import new_figure, save_png
+from serverless_inference_cli.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     INVOCATION_TIMEOUT_SECONDS,
     MAX_CONCURRENCY_LIMIT,
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
+from serverless_inference_cli.prices import Prices, load_prices
+from serverless_inference_cli.render import money, table
 
 BYTES_PER_GB = 1024**3
 

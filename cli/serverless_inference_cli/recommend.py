@@ -1,7 +1,7 @@
 """``serverless-inference recommend``: settings that fit an endpoint's recorded traffic.
 
 Reads ``--days`` (default 30) of hourly CloudWatch statistics of an existing endpoint
-(serverless or real-time; metric names from :mod:`serverless_inference.limits`) and applies
+(serverless or real-time; metric names from :mod:`serverless_inference_cli.limits`) and applies
 these rules (:func:`recommend`, pure and unit-tested), each reported with its numbers:
 
 * **memory tier**: peak memory in use = peak ``MemoryUtilization`` x the memory it is a
@@ -41,16 +41,16 @@ from typing import Any
 
 from rich.console import Console
 
-from serverless_inference.cli.aws import AwsContext, CliError, aws_errors
-from serverless_inference.cli.cost import DAYS_PER_MONTH, HOURS_PER_MONTH, pings_per_month
-from serverless_inference.cli.prices import Prices, load_prices
-from serverless_inference.cli.render import count, money, table
-from serverless_inference.limits import (
+from serverless_inference_cli.aws import AwsContext, CliError, aws_errors
+from serverless_inference_cli.cost import DAYS_PER_MONTH, HOURS_PER_MONTH, pings_per_month
+from serverless_inference_cli.limits import (
     MAX_CONCURRENCY_LIMIT,
     MEMORY_SIZES_MB,
     MetricName,
     metric_namespace,
 )
+from serverless_inference_cli.prices import Prices, load_prices
+from serverless_inference_cli.render import count, money, table
 
 PERIOD_S = 3600
 MEMORY_TARGET = 0.8

@@ -1,7 +1,7 @@
 """``serverless-inference check``: is a model ready for a serverless endpoint?
 
 Each line of the report is a :class:`Finding` (pass / warn / fail / unknown) with the reason
-and the fix. The rules, all against :mod:`serverless_inference.limits` and the account quotas:
+and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and the account quotas:
 
 * memory tier: ``--memory`` must be one of 1024..6144 MB in 1 GB steps;
 * model fits memory: ``memory >= 2 x`` the model's size in memory passes, ``>= 1 x`` warns,
@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.text import Text
 
-from serverless_inference.cli.aws import (
+from serverless_inference_cli.aws import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     AwsContext,
@@ -47,8 +47,7 @@ from serverless_inference.cli.aws import (
     is_not_found,
     translate,
 )
-from serverless_inference.cli.render import table
-from serverless_inference.limits import (
+from serverless_inference_cli.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     EPHEMERAL_DISK_BYTES,
@@ -57,6 +56,7 @@ from serverless_inference.limits import (
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
+from serverless_inference_cli.render import table
 
 MB = 1024**2
 IMAGE_WARN_BYTES = 500 * MB

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from serverless_inference.cli.aws import CliError
+from serverless_inference_cli.aws import CliError
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def parse_prices(data: Any, origin: str) -> Prices:
 def load_prices(path: Path | None = None) -> Prices:
     """The bundled price table, or the file at ``path`` (``--prices``)."""
     if path is None:
-        text = resources.files("serverless_inference.cli").joinpath("prices.json").read_text()
+        text = resources.files("serverless_inference_cli").joinpath("prices.json").read_text()
         origin = "prices.json (bundled)"
     else:
         origin = str(path)

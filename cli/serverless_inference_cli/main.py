@@ -11,18 +11,30 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from rich.console import Console
 from rich.text import Text
 
-from serverless_inference.cli import benchmark, check, cost, recommend
-from serverless_inference.cli.aws import (
+from serverless_inference_cli import benchmark, check, cost, recommend
+from serverless_inference_cli.aws import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     CliError,
 )
 
 Runner = Callable[[argparse.Namespace, Console], int]
+
+DISTRIBUTION = "cdk-serverless-inference-cli"
+"""The distribution that installs the command (``cli/pyproject.toml``)."""
+
+
+def installed_version() -> str:
+    """The installed distribution's version (``--version``)."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed: run it from an installed cdk-serverless-inference[cli])"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="serverless-inference",
         description="Check, size, cost and benchmark SageMaker serverless endpoints.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Runner, bool]] = [
         (

@@ -33,11 +33,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from rich.console import Console
 
-from serverless_inference.cli.aws import CliError
-from serverless_inference.cli.charts import new_figure, save_png
-from serverless_inference.cli.prices import Prices, load_prices
-from serverless_inference.cli.render import count, money, table
-from serverless_inference.limits import MAX_PAYLOAD_BYTES, MEMORY_SIZES_MB
+from serverless_inference_cli.aws import CliError
+from serverless_inference_cli.charts import new_figure, save_png
+from serverless_inference_cli.limits import MAX_PAYLOAD_BYTES, MEMORY_SIZES_MB
+from serverless_inference_cli.prices import Prices, load_prices
+from serverless_inference_cli.render import count, money, table
 
 HOURS_PER_MONTH = 730
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
