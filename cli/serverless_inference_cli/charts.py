@@ -1,8 +1,11 @@
-"""matplotlib set-up shared by the charts: the Agg backend (no display), PNG output."""
+"""matplotlib set-up shared by the charts: the Agg backend (no display), PNG output, and a
+style per series that no other series of the chart shares (colour, line style, marker)."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -10,9 +13,33 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 
-from serverless_inference_cli.aws import CliError
+from serverless_inference_cli.errors import CliError
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+"""matplotlib's tab10 palette."""
+_LINES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def series_styles(count: int) -> list[dict[str, Any]]:
+    """``count`` styles, each a distinct colour while the palette lasts, then the colours
+    again with another line style; every style also has its own marker."""
+    styles = itertools.product(_LINES, _COLOURS)
+    return [
+        {"color": colour, "linestyle": line, "marker": _MARKERS[i % len(_MARKERS)]}
+        for i, (line, colour) in zip(range(count), styles, strict=False)
+    ]
 
 
 def new_figure(width: float = 9.0, height: float = 5.5) -> Figure:
@@ -28,13 +55,3 @@ def save_png(figure: Figure, path: Path) -> Path:
     except OSError as exc:
         raise CliError(f"Cannot write chart {path}: {exc.strerror or exc}.") from exc
     return path
-
-
-def option_lines(figure: Figure) -> list[str]:
-    """Labels of the plotted data lines (helper lines are labelled ``_...``)."""
-    return [
-        str(line.get_label())
-        for axes in figure.axes
-        for line in axes.get_lines()
-        if not str(line.get_label()).startswith("_")
-    ]

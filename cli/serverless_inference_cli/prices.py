@@ -1,18 +1,35 @@
-"""The price table the cost model uses: ``prices.json`` beside this module, or ``--prices FILE``.
+"""The price table the cost figures use: ``prices.json`` beside this module, or ``--prices FILE``.
 
-The file names its region, the date it was checked and its sources; rates not confirmed
-against AWS are marked ``"verified": false`` and shown as such in the output.
+The file names its region and currency; every rate carries its provenance (the page it was
+read on and when, or "placeholder, unverified") and whether it is verified. The commands show
+each rate they use with its provenance (:func:`prices_sheet`), and warn when the file is for
+another region than the one queried (:func:`region_warning`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from serverless_inference_cli.aws import CliError
+from serverless_inference_cli.errors import CliError
+from serverless_inference_cli.output import Column, Sheet, cell, price
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One price, with where it comes from."""
+
+    value: float
+    source: str
+    verified: bool
+
+    @property
+    def provenance(self) -> str:
+        return self.source if self.verified else f"{self.source} (unverified)"
 
 
 @dataclass(frozen=True)
@@ -20,9 +37,30 @@ class InstancePrice:
     """A real-time instance type: on-demand price per hour and its size."""
 
     name: str
-    per_hour: float
+    per_hour: Rate
     memory_gib: float
     vcpu: int
+
+
+@dataclass(frozen=True)
+class FreeTier:
+    """AWS's free tier for on-demand serverless inference (the figures leave it out)."""
+
+    seconds_per_month: float
+    first_months: int
+    source: str
+
+
+RATE_KEYS: dict[str, tuple[str, str]] = {
+    "serverless_compute_per_gb_second": ("serverless compute", "per GB-second"),
+    "data_processing_per_gb": ("data processing (in + out)", "per GB"),
+    "provisioned_concurrency_per_gb_second": ("provisioned concurrency", "per GB-second"),
+    "provisioned_inference_per_gb_second": (
+        "inference on provisioned concurrency",
+        "per GB-second",
+    ),
+}
+"""The rates of the file's ``rates`` object: key -> (what it is, unit)."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +70,26 @@ class Prices:
     region: str
     currency: str
     checked: str
-    source: str
-    compute_per_gb_second: float
-    data_processing_per_gb: float
-    pc_provisioned_per_gb_second: float
-    pc_inference_per_gb_second: float
-    pc_verified: bool
+    origin: str
+    rates: dict[str, Rate]
+    free_tier: FreeTier
     instances: dict[str, InstancePrice]
+
+    @property
+    def compute_per_gb_second(self) -> Rate:
+        return self.rates["serverless_compute_per_gb_second"]
+
+    @property
+    def data_processing_per_gb(self) -> Rate:
+        return self.rates["data_processing_per_gb"]
+
+    @property
+    def pc_provisioned_per_gb_second(self) -> Rate:
+        return self.rates["provisioned_concurrency_per_gb_second"]
+
+    @property
+    def pc_inference_per_gb_second(self) -> Rate:
+        return self.rates["provisioned_inference_per_gb_second"]
 
     def instance(self, name: str) -> InstancePrice:
         """The instance type ``name``, or a :class:`CliError` listing the known ones."""
@@ -62,12 +113,23 @@ def _number(data: dict[str, Any], key: str, where: str, problems: list[str]) -> 
     return float(value)
 
 
-def _section(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+def _object(data: dict[str, Any], key: str, where: str, problems: list[str]) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict):
-        problems.append(f"{key} must be an object, got {value!r}")
+        problems.append(f"{where}{key} must be an object, got {value!r}")
         return {}
     return value
+
+
+def _rate(data: dict[str, Any], where: str, problems: list[str]) -> Rate:
+    value = _number(data, "value" if "value" in data else "per_hour", where, problems)
+    source = data.get("source")
+    if not isinstance(source, str) or not source:
+        problems.append(f"{where}.source must say where the price comes from, got {source!r}")
+    verified = data.get("verified")
+    if not isinstance(verified, bool):
+        problems.append(f"{where}.verified must be true or false, got {verified!r}")
+    return Rate(value, str(source), verified is True)
 
 
 def parse_prices(data: Any, origin: str) -> Prices:
@@ -78,20 +140,24 @@ def parse_prices(data: Any, origin: str) -> Prices:
     for key in ("region", "currency", "checked"):
         if not isinstance(data.get(key), str) or not data.get(key):
             problems.append(f"{key} must be a non-empty string, got {data.get(key)!r}")
-    serverless = _section(data, "serverless", problems)
-    pc = _section(data, "provisioned_concurrency", problems)
-    instances_data = _section(data, "instances", problems)
-    compute = _number(serverless, "compute_per_gb_second", "serverless", problems)
-    data_gb = _number(serverless, "data_processing_per_gb", "serverless", problems)
-    pc_provisioned = _number(pc, "provisioned_per_gb_second", "provisioned_concurrency", problems)
-    pc_inference = _number(pc, "inference_per_gb_second", "provisioned_concurrency", problems)
+    rates_data = _object(data, "rates", "", problems)
+    rates = {
+        key: _rate(_object(rates_data, key, "rates.", problems), f"rates.{key}", problems)
+        for key in RATE_KEYS
+    }
+    free = _object(data, "free_tier", "", problems)
+    free_tier = FreeTier(
+        _number(free, "on_demand_inference_seconds_per_month", "free_tier", problems),
+        int(_number(free, "first_months", "free_tier", problems)),
+        str(free.get("source", "")),
+    )
     instances: dict[str, InstancePrice] = {}
-    for name, spec in instances_data.items():
+    for name, spec in _object(data, "instances", "", problems).items():
         where = f"instances.{name}"
         if not isinstance(spec, dict):
             problems.append(f"{where} must be an object, got {spec!r}")
             continue
-        per_hour = _number(spec, "per_hour", where, problems)
+        per_hour = _rate(spec, where, problems)
         memory = _number(spec, "memory_gib", where, problems)
         vcpu = _number(spec, "vcpu", where, problems)
         instances[name] = InstancePrice(name, per_hour, memory, int(vcpu))
@@ -101,12 +167,9 @@ def parse_prices(data: Any, origin: str) -> Prices:
         region=str(data["region"]),
         currency=str(data["currency"]),
         checked=str(data["checked"]),
-        source=str(data.get("source", "")),
-        compute_per_gb_second=compute,
-        data_processing_per_gb=data_gb,
-        pc_provisioned_per_gb_second=pc_provisioned,
-        pc_inference_per_gb_second=pc_inference,
-        pc_verified=bool(pc.get("verified", False)),
+        origin=origin,
+        rates=rates,
+        free_tier=free_tier,
         instances=instances,
     )
 
@@ -129,3 +192,45 @@ def load_prices(path: Path | None = None) -> Prices:
             f"Invalid price file {origin}: not JSON ({exc.msg} at line {exc.lineno})."
         ) from exc
     return parse_prices(data, origin)
+
+
+def prices_sheet(prices: Prices, keys: Sequence[str], instances: Sequence[str] = ()) -> Sheet:
+    """The rates ``keys`` and the instance types used, each with its provenance."""
+    sheet = Sheet(
+        "prices",
+        f"Prices: {prices.origin}, {prices.region}, {prices.currency}, "
+        f"file checked {prices.checked}",
+        (
+            Column("price", "price"),
+            Column("rate", "rate", numeric=True),
+            Column("unit", "unit"),
+            Column("provenance", "provenance"),
+        ),
+    )
+    for key in keys:
+        name, unit = RATE_KEYS[key]
+        rate = prices.rates[key]
+        sheet.add_row(name, cell(rate.value, price(rate.value)), unit, rate.provenance)
+    for name in instances:
+        rate = prices.instance(name).per_hour
+        sheet.add_row(name, cell(rate.value, price(rate.value)), "per hour", rate.provenance)
+    return sheet
+
+
+def region_warning(prices: Prices, region: str) -> str | None:
+    """A warning when the price file is for another region than ``region``."""
+    if prices.region == region:
+        return None
+    return (
+        f"the price file is for {prices.region}, the endpoint is in {region}: every figure uses "
+        f"{prices.region} rates; pass --prices with {region}'s rates"
+    )
+
+
+def free_tier_note(prices: Prices) -> str:
+    """The figures leave AWS's free tier out: say so, with its terms."""
+    free = prices.free_tier
+    return (
+        f"Free tier left out: {free.seconds_per_month:,.0f} s of on-demand serverless inference "
+        f"a month for an account's first {free.first_months} months ({free.source})."
+    )
