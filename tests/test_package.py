@@ -5,6 +5,7 @@ together: one version, each pinning the other. The command never imports a const
 module, so it never starts the CDK's JavaScript runtime.
 """
 
+import ast
 import subprocess
 import sys
 import tomllib
@@ -74,3 +75,40 @@ def test_the_command_imports_no_construct_module_and_does_not_start_the_cdk() ->
     # THEN only the CDK-free limits module of the library is loaded, and no CDK at all
     assert library_modules == "['serverless_inference.limits']"
     assert runtime == "False False"
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package):
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith(package))
+    return names
+
+
+def test_the_command_has_no_import_cycle_and_no_module_over_500_lines() -> None:
+    package = "serverless_inference_cli"
+    root = ROOT / "cli" / package
+    modules = {
+        ".".join((package, *path.relative_to(root).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        ): path
+        for path in root.rglob("*.py")
+    }
+    graph = {
+        name: {m for m in _imports(path, package) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+    sizes = {name: len(path.read_text().splitlines()) for name, path in modules.items()}
+    assert {name: n for name, n in sizes.items() if n > 500} == {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail, name))
+        for imported in graph[name]:
+            visit(imported, (*trail, name))
+
+    for name in graph:
+        visit(name, ())

@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from rich.console import Console
 from rich.text import Text
 
+from serverless_inference_cli.benchmark import arguments as benchmark_arguments
 from serverless_inference_cli.benchmark import command as benchmark
 from serverless_inference_cli.check import command as check
 from serverless_inference_cli.cost import command as cost
@@ -86,7 +87,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Runner
     (
         "benchmark",
         "load-test a deployed endpoint (optionally at every memory tier)",
-        benchmark.add_arguments,
+        benchmark_arguments.add_arguments,
         benchmark.run,
         True,
     ),
