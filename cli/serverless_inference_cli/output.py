@@ -42,11 +42,13 @@ class OutputFormat(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its JSON key (and CSV header), its table header, right-aligned if numeric."""
+    """A column: its JSON key (and CSV header), its table header, right-aligned if numeric;
+    ``in_table=False`` keeps it out of the table (the rows already say it)."""
 
     key: str
     header: str
     numeric: bool = False
+    in_table: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,9 @@ class Sheet:
         """The table; cells fold rather than being cut with an ellipsis, and the first
         column (what each row is about) never wraps."""
         table = Table(title=self.title, title_justify="left", header_style="bold")
-        for index, column in enumerate(self.columns):
+        shown = [i for i, column in enumerate(self.columns) if column.in_table]
+        for index in shown:
+            column = self.columns[index]
             table.add_column(
                 column.header,
                 justify="right" if column.numeric else "left",
@@ -96,7 +100,7 @@ class Sheet:
                 no_wrap=index == 0,
             )
         for row in self.rows:
-            table.add_row(*(c.text for c in row))
+            table.add_row(*(row[i].text for i in shown))
         return table
 
 

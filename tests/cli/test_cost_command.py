@@ -46,7 +46,7 @@ def test_cost_command_prints_costs_crossover_prices_and_assumptions(
     )
     assert result.code == 0, result.err
     out = result.out
-    assert "<- cheapest" in out
+    assert "│ serverless 2048 MB " in out and "│ cheapest" in out
     assert "$20.00" in out  # on demand: 1M x 0.5 s x 2 GB x $0.00002
     assert "$74.46" in out  # ml.c5.large x1: $0.102 x 730 h
     assert "3.72M" in out  # crossover, on demand against ml.c5.large

@@ -122,8 +122,9 @@ def plot_sweep(
     axes.set_title(title)
     axes.set_xlabel("latency (ms)")
     axes.set_ylabel("cost per 1,000 requests (USD)")
-    axes.set_xlim(left=0)
-    axes.set_ylim(bottom=0)
+    if costs:  # from 0, with room above and right of the highest and slowest tier's label
+        axes.set_xlim(0, max(t.stats.p90_s * 1000 for t in usable if t.stats) * 1.15)
+        axes.set_ylim(0, max(costs) * 1.2)
     axes.grid(True, alpha=0.3)
     axes.legend(fontsize=8)
     if path is not None:

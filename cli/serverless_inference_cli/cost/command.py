@@ -262,12 +262,12 @@ def options_sheet(options: list[CostOption], requests: float) -> Sheet:
         "Monthly cost",
         (
             Column("option", "option"),
-            Column("kind", "kind"),
+            Column("kind", "kind", in_table=False),
             Column("monthly", "monthly", numeric=True),
-            Column("per_1000", "per 1,000 requests", numeric=True),
+            Column("per_1000", "per 1,000", numeric=True),
             Column("fixed_monthly", "fixed / month", numeric=True),
             Column("marginal_per_1000", "next 1,000", numeric=True),
-            Column("cheapest", "cheapest"),
+            Column("cheapest", "cheapest", in_table=False),
             Column("note", "note"),
         ),
     )
@@ -284,8 +284,8 @@ def options_sheet(options: list[CostOption], requests: float) -> Sheet:
             cell(per_1000, money(per_1000)),
             cell(option.fixed_monthly, money(option.fixed_monthly)),
             cell(marginal, money(marginal)),
-            cell(cheapest, "<- cheapest" if cheapest else ""),
-            "; ".join(option.notes),
+            cheapest,
+            "; ".join((*(("cheapest",) if cheapest else ()), *option.notes)),
         )
     return sheet
 

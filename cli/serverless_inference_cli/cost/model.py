@@ -194,7 +194,7 @@ def provisioned(
         fixed,
         tuple(Segment(start, slope(start)) for start in starts),
         memory_mb,
-        (f"serves {capacity / DAYS_PER_MONTH:,.0f} requests in each provisioned hour",),
+        (f"serves {capacity / DAYS_PER_MONTH:,.0f} an hour",),
     )
 
 
