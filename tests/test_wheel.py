@@ -9,6 +9,7 @@ aws-cdk-lib into a new virtual environment), so it runs in `make test-wheel` (CI
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -77,11 +78,26 @@ def _pip(python: Path, *args: str) -> None:
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], check=True)
 
 
+LIBRARY_SOURCES = ("pyproject.toml", "README.md", "constructs", "lambda")
+"""What the library's wheel is built from; the command's is built from ``cli/``."""
+BUILD_LEFTOVERS = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "*.pyc")
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
+    """Both wheels, built from clean copies of the sources: setuptools' in-tree ``build/``
+    folder keeps modules deleted since the last build and would ship them."""
+    sources = tmp_path_factory.mktemp("sources")
+    for name in LIBRARY_SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, sources / name, ignore=BUILD_LEFTOVERS)
+        else:
+            shutil.copy2(source, sources / name)
+    shutil.copytree(ROOT / "cli", sources / "cli", ignore=BUILD_LEFTOVERS)
     out = tmp_path_factory.mktemp("wheels")
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
-    for project in (ROOT, ROOT / "cli"):
+    for project in (sources, sources / "cli"):
         subprocess.run([*build, str(project)], check=True)
     (library,) = out.glob(f"cdk_serverless_inference-{VERSION}-*.whl")
     (command,) = out.glob(f"cdk_serverless_inference_cli-{VERSION}-*.whl")
@@ -111,6 +127,14 @@ def test_library_wheel_holds_the_constructs_the_handler_and_type_information(
     wheels: Wheels,
 ) -> None:
     names = set(zipfile.ZipFile(wheels.library).namelist())
+    library = ROOT / "constructs" / "serverless_inference"
+    sources = {
+        f"serverless_inference/{path.relative_to(library)}"
+        for path in library.rglob("*")
+        if path.suffix in {".py", ".typed"} and "__pycache__" not in path.parts
+    }
+    packaged = {n for n in names if n.startswith("serverless_inference/") and "/_lambda/" not in n}
+    assert packaged == sources, "every module of the library, and nothing else"
     assert "serverless_inference/__init__.py" in names
     assert "serverless_inference/limits.py" in names
     assert "serverless_inference/py.typed" in names
@@ -134,8 +158,14 @@ def test_command_wheel_declares_the_console_script_and_its_libraries(wheels: Whe
     assert f"cdk-serverless-inference=={VERSION}" in requires
     assert {_name(r) for r in requires} >= CLI_LIBRARIES - {"botocore"}
     names = set(zipfile.ZipFile(wheels.command).namelist())
+    sources = {
+        f"serverless_inference_cli/{path.relative_to(ROOT / 'cli' / 'serverless_inference_cli')}"
+        for path in (ROOT / "cli" / "serverless_inference_cli").rglob("*")
+        if path.suffix in {".py", ".json", ".typed"}
+    }
+    packaged = {n for n in names if n.startswith("serverless_inference_cli/")}
+    assert packaged == sources, "every module and data file of cli/, and nothing else"
     assert "serverless_inference_cli/prices.json" in names
-    assert "serverless_inference_cli/py.typed" in names
     assert not any(name.startswith("serverless_inference/") for name in names)
 
 
