@@ -105,11 +105,6 @@ def is_access_denied(exc: ClientError) -> bool:
     return error_code(exc) in _ACCESS_CODES
 
 
-def is_quota_exceeded(exc: ClientError) -> bool:
-    """Whether an account quota refused the call (e.g. SageMaker ``ResourceLimitExceeded``)."""
-    return error_code(exc) in _QUOTA_CODES
-
-
 class _Hints:
     """Advice that names an option only when the subcommand has it."""
 

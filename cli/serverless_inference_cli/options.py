@@ -116,6 +116,30 @@ def readable_file(text: str) -> Path:
     return path
 
 
+def add_prices_option(parser: argparse.ArgumentParser) -> None:
+    """``--prices FILE``, for the commands that price anything."""
+    parser.add_argument(
+        "--prices",
+        type=readable_file,
+        metavar="FILE",
+        help="price file, JSON (default: the bundled us-east-1 prices)",
+    )
+
+
+def add_chart_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--chart PNG`` (written unless ``--no-chart``)."""
+    parser.add_argument(
+        "--chart",
+        type=output_file,
+        default=default,
+        metavar="PNG",
+        help=f"where to write the chart (default: {default})",
+    )
+    parser.add_argument(
+        "--no-chart", action="store_true", help="write no chart (default: a chart is written)"
+    )
+
+
 def output_file(text: str) -> Path:
     """A file the command can write: not a folder, and its folder exists and is writable or
     can be created. Checked at once, so a run never ends unable to save what it measured."""

@@ -15,13 +15,6 @@ from tests.cli.helpers import assert_png, run_cli
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply
 
 
-@pytest.fixture
-def payload(tmp_path: Path) -> Path:
-    path = tmp_path / "payload.json"
-    path.write_text('{"inputs": "I love this"}')
-    return path
-
-
 def _bench(
     capsys: pytest.CaptureFixture[str], fake: FakeSageMakerRuntime, payload: Path, *argv: str
 ) -> Any:
@@ -277,11 +270,8 @@ def test_endpoint_not_found_exits_2(capsys: pytest.CaptureFixture[str], payload:
 
 
 def test_without_credentials_exits_2_before_any_request(
-    capsys: pytest.CaptureFixture[str], payload: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], payload: Path, no_credentials: None
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with FakeSageMakerRuntime() as fake:
         result = _bench(capsys, fake, payload, "--no-chart")
     assert result.code == 2

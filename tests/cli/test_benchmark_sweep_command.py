@@ -27,13 +27,6 @@ def _by_tier(index: int, request: RecordedRequest) -> Reply:
     return Reply(delay_s=LATENCY_S[_tier(request)])
 
 
-@pytest.fixture
-def payload(tmp_path: Path) -> Path:
-    path = tmp_path / "payload.json"
-    path.write_text("{}")
-    return path
-
-
 def _sweep(
     capsys: pytest.CaptureFixture[str], fake: FakeSageMakerRuntime, payload: Path, *argv: str
 ) -> Any:

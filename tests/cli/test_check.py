@@ -239,11 +239,8 @@ def test_check_command_access_denied_on_s3_exits_2(
 
 
 def test_check_without_credentials_is_an_error_not_a_pass_with_unknown_lines(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], no_credentials: None
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     result = run_cli(capsys, "check", "--memory", "2048", "--max-concurrency", "5")
     assert result.code == 2
     assert "Cannot call AWS: no AWS credentials found" in result.err
@@ -272,14 +269,13 @@ def test_quotas_that_cannot_be_read_are_an_error_naming_skip_quotas(
 
 
 def test_local_checks_need_no_aws_at_all(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_credentials: None,
+    payload: Path,
 ) -> None:
-    # no credentials, no region: a local artifact and --skip-quotas still check
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
+    # no credentials, no region: a local payload and --skip-quotas still check
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    payload = tmp_path / "p.json"
-    payload.write_text("{}")
     result = run_cli(
         capsys, "check", "--memory", "2048", "--payload", str(payload), "--skip-quotas"
     )

@@ -17,6 +17,11 @@ from serverless_inference_cli.prices import load_prices, region_warning
 from tests.cli.helpers import PRICES, assert_png, labelled_lines, run_cli, xdata
 
 BUNDLED = Path(__file__).parents[2] / "cli/serverless_inference_cli/prices.json"
+MILLION_AT_2048_MB = [
+    *("--requests-per-month", "1000000", "--duration-ms", "2048:500"),
+    *("--request-kb", "0", "--response-kb", "0"),
+]
+"""1,000,000 requests a month of 500 ms at 2048 MB, no data processing."""
 
 
 def _cost(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
@@ -29,14 +34,7 @@ def test_cost_command_prints_costs_crossover_prices_and_assumptions(
     chart = tmp_path / "cost.png"
     result = _cost(
         capsys,
-        "--requests-per-month",
-        "1000000",
-        "--duration-ms",
-        "2048:500",
-        "--request-kb",
-        "0",
-        "--response-kb",
-        "0",
+        *MILLION_AT_2048_MB,
         "--ping-ms",
         "100",
         "--instance-types",
@@ -105,14 +103,7 @@ def test_a_count_of_pc_hours_takes_the_busiest_hours(capsys: pytest.CaptureFixtu
 def test_machine_formats(capsys: pytest.CaptureFixture[str], output_format: str) -> None:
     result = _cost(
         capsys,
-        "--requests-per-month",
-        "1000000",
-        "--duration-ms",
-        "2048:500",
-        "--request-kb",
-        "0",
-        "--response-kb",
-        "0",
+        *MILLION_AT_2048_MB,
         "--instance-types",
         "ml.c5.large",
         "--no-chart",

@@ -21,6 +21,8 @@ from serverless_inference_cli.limits import (
     MEMORY_SIZES_MB,
 )
 from serverless_inference_cli.options import (
+    add_chart_options,
+    add_prices_option,
     fraction,
     http_url,
     int_within,
@@ -169,28 +171,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="SageMaker Runtime URL for --endpoint and --memory-sweep (default: the region's)",
     )
-    parser.add_argument(
-        "--prices",
-        type=readable_file,
-        metavar="FILE",
-        help="price file, JSON (default: the bundled us-east-1 prices)",
-    )
+    add_prices_option(parser)
     parser.add_argument(
         "--output",
         type=output_file,
         metavar="FILE",
         help="write every measurement as JSON, rewritten after each level or tier (default: none)",
     )
-    parser.add_argument(
-        "--chart",
-        type=output_file,
-        default="serverless-inference-benchmark.png",
-        metavar="PNG",
-        help="where to write the chart (default: serverless-inference-benchmark.png)",
-    )
-    parser.add_argument(
-        "--no-chart", action="store_true", help="write no chart (default: a chart is written)"
-    )
+    add_chart_options(parser, "serverless-inference-benchmark.png")
     sweep = parser.add_argument_group("memory sweep (--memory-sweep)")
     sweep.add_argument(
         "--model-name",

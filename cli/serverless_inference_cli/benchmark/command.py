@@ -30,11 +30,12 @@ from rich.progress import (
 )
 
 from serverless_inference_cli.aws import AwsContext
-from serverless_inference_cli.benchmark.analysis import Sample, analyse
+from serverless_inference_cli.benchmark.analysis import LevelStats, Sample, analyse
 from serverless_inference_cli.benchmark.arguments import Plan, plan
 from serverless_inference_cli.benchmark.charts import plot_benchmark, plot_sweep
 from serverless_inference_cli.benchmark.load import (
     Invoker,
+    LevelRun,
     http_invoker,
     run_level,
     runtime_invoker,
@@ -133,6 +134,18 @@ def _invoker(
     return invoker, args.endpoint, memory
 
 
+def _analyse(run: LevelRun, plan: Plan, memory_mb: int | None, prices: Prices) -> LevelStats:
+    return analyse(
+        run.samples,
+        concurrency=run.concurrency,
+        wall_s=run.wall_s,
+        rule=plan.rule,
+        memory_mb=memory_mb,
+        request_bytes=len(plan.body),
+        prices=prices,
+    )
+
+
 def _warmup_line(samples: list[Sample], concurrency: int) -> str:
     latencies = ", ".join(
         milliseconds(s.latency_s) + (f" ({s.error})" if s.error else "") for s in samples
@@ -164,15 +177,7 @@ def _run_target(args: argparse.Namespace, plan: Plan, prices: Prices, report: Re
                 duration_s=plan.duration_s,
                 on_sample=_advance(progress, task),
             )
-            stats = analyse(
-                run.samples,
-                concurrency=concurrency,
-                wall_s=run.wall_s,
-                rule=plan.rule,
-                memory_mb=memory,
-                request_bytes=len(plan.body),
-                prices=prices,
-            )
+            stats = _analyse(run, plan, memory, prices)
             result.levels.append((run, stats, plan.gates.failures(stats)))
             save(complete=False)
     save(complete=True)
@@ -258,15 +263,7 @@ def _run_sweep(args: argparse.Namespace, plan: Plan, prices: Prices, report: Rep
         run = run_level(
             invoker, plan.body, level, requests=plan.requests, duration_s=plan.duration_s
         )
-        stats = analyse(
-            run.samples,
-            concurrency=level,
-            wall_s=run.wall_s,
-            rule=plan.rule,
-            memory_mb=memory_mb,
-            request_bytes=len(plan.body),
-            prices=prices,
-        )
+        stats = _analyse(run, plan, memory_mb, prices)
         return warm, stats, plan.gates.failures(stats)
 
     def document(sweep: SweepResult, winner: TierResult | None, complete: bool) -> dict[str, Any]:

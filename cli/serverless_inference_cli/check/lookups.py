@@ -6,6 +6,7 @@ other AWS error is (exit status 2).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,6 +19,20 @@ _ECR_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<repo>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
+
+
+def _size(
+    ctx: AwsContext, action: str, read: Callable[[], int], missing: Finding
+) -> tuple[int | None, Finding | None]:
+    """``read()``; ``missing`` when AWS says there is no such thing; other errors raise."""
+    try:
+        return read(), None
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None, missing
+        raise ctx.translate(exc, action) from exc
+    except BotoCoreError as exc:
+        raise ctx.translate(exc, action) from exc
 
 
 def artifact_size(ctx: AwsContext, location: str) -> tuple[int | None, Finding | None]:
@@ -36,21 +51,19 @@ def artifact_size(ctx: AwsContext, location: str) -> tuple[int | None, Finding |
         return path.stat().st_size, None
     bucket, key = match.groups()
     s3 = ctx.client("s3")
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if is_not_found(exc):
-            return None, Finding(
-                "model artifact",
-                Status.FAIL,
-                location,
-                "no such S3 object (or bucket)",
-                "upload the artifact or fix the URI",
-            )
-        raise ctx.translate(exc, f"read s3://{bucket}/{key}") from exc
-    except BotoCoreError as exc:
-        raise ctx.translate(exc, f"read s3://{bucket}/{key}") from exc
-    return int(head["ContentLength"]), None
+    missing = Finding(
+        "model artifact",
+        Status.FAIL,
+        location,
+        "no such S3 object (or bucket)",
+        "upload the artifact or fix the URI",
+    )
+    return _size(
+        ctx,
+        f"read s3://{bucket}/{key}",
+        lambda: int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"]),
+        missing,
+    )
 
 
 def image_size(ctx: AwsContext, uri: str) -> tuple[int | None, Finding | None]:
@@ -70,20 +83,18 @@ def image_size(ctx: AwsContext, uri: str) -> tuple[int | None, Finding | None]:
         else {"imageTag": match["tag"] or "latest"}
     )
     ecr = ctx.client("ecr", region=match["region"])
-    try:
+
+    def size() -> int:
         images = ecr.describe_images(
             registryId=match["account"], repositoryName=match["repo"], imageIds=[image_id]
         )
-    except ClientError as exc:
-        if is_not_found(exc):
-            return None, Finding(
-                "container image",
-                Status.FAIL,
-                uri,
-                "no such repository or image in ECR",
-                "push the image or fix the URI",
-            )
-        raise ctx.translate(exc, f"describe ECR image {uri}") from exc
-    except BotoCoreError as exc:
-        raise ctx.translate(exc, f"describe ECR image {uri}") from exc
-    return int(images["imageDetails"][0]["imageSizeInBytes"]), None
+        return int(images["imageDetails"][0]["imageSizeInBytes"])
+
+    missing = Finding(
+        "container image",
+        Status.FAIL,
+        uri,
+        "no such repository or image in ECR",
+        "push the image or fix the URI",
+    )
+    return _size(ctx, f"describe ECR image {uri}", size, missing)

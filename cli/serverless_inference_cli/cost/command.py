@@ -25,12 +25,12 @@ from serverless_inference_cli.cost.model import (
 from serverless_inference_cli.errors import EXIT_OK, CliError
 from serverless_inference_cli.limits import MEMORY_SIZES_MB
 from serverless_inference_cli.options import (
+    add_chart_options,
+    add_prices_option,
     int_within,
     non_negative_float,
     one_of,
-    output_file,
     positive_float,
-    readable_file,
 )
 from serverless_inference_cli.output import Column, Report, Sheet, cell, count, money
 from serverless_inference_cli.prices import (
@@ -187,22 +187,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="instances of each real-time option (default: 1)",
     )
-    parser.add_argument(
-        "--prices",
-        type=readable_file,
-        metavar="FILE",
-        help="price file, JSON (default: the bundled us-east-1 prices)",
-    )
-    parser.add_argument(
-        "--chart",
-        type=output_file,
-        default="serverless-inference-cost.png",
-        metavar="PNG",
-        help="where to write the chart (default: serverless-inference-cost.png)",
-    )
-    parser.add_argument(
-        "--no-chart", action="store_true", help="write no chart (default: a chart is written)"
-    )
+    add_prices_option(parser)
+    add_chart_options(parser, "serverless-inference-cost.png")
 
 
 def inputs_from_args(args: argparse.Namespace) -> CostInputs:

@@ -13,7 +13,7 @@ from typing import Any
 
 from serverless_inference_cli.aws import AwsContext
 from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
-from serverless_inference_cli.options import int_within, readable_file
+from serverless_inference_cli.options import add_prices_option, int_within
 from serverless_inference_cli.output import Column, Report, Sheet
 from serverless_inference_cli.prices import (
     free_tier_note,
@@ -60,12 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ISO-TIME",
         help="end of the window, e.g. 2026-11-01T00:00, UTC unless it has an offset (default: now)",
     )
-    parser.add_argument(
-        "--prices",
-        type=readable_file,
-        metavar="FILE",
-        help="price file, JSON (default: the bundled us-east-1 prices)",
-    )
+    add_prices_option(parser)
 
 
 def _current(info: EndpointInfo) -> str:
