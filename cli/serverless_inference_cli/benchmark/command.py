@@ -1,4 +1,4 @@
-"""The ``benchmark`` command line: its options, their checks, and its two runs.
+"""The ``benchmark`` runs: one target at each concurrency level, or the memory sweep.
 
 ``--endpoint NAME`` (SageMaker Runtime, ``--endpoint-url`` to point at another runtime URL) or
 ``--url URL`` (a plain HTTP POST, SigV4-signed with ``--sigv4``) is benchmarked at each
