@@ -3,6 +3,10 @@ its hours with its spillover on demand, keep-warm, instances, exact crossovers, 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from serverless_inference_cli.cost.model import (
@@ -19,6 +23,7 @@ from serverless_inference_cli.cost.model import (
     spillover,
 )
 from serverless_inference_cli.errors import CliError
+from serverless_inference_cli.prices import Rate
 from tests.cli.helpers import PRICES
 
 NO_DATA = Traffic(1_000_000, request_bytes=0, response_bytes=0)
@@ -235,3 +240,22 @@ def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(CliError) as caught:
         build_options(inputs, PRICES)
     assert caught.value.message.count("\n  - ") == 4
+
+
+def test_the_readme_provisioned_concurrency_example_agrees_with_the_model() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    example = re.search(
+        r"one 2 GB\s+environment all month is 2 GB x ([\d,]+) s \(730 hours\) = ([\d,]+) GB-s"
+        r".*?a tenth of the\s+on-demand \$([\d.]+) that is about \$([\d.]+) a month",
+        readme,
+        re.DOTALL,
+    )
+    assert example is not None, "the README's provisioned-concurrency example moved"
+    seconds, gb_seconds, on_demand_rate, monthly = example.groups()
+    rate = float(on_demand_rate) / 10
+    provisioned_rate = {"provisioned_concurrency_per_gb_second": Rate(rate, "README", False)}
+    tenth = replace(PRICES, rates={**PRICES.rates, **provisioned_rate})
+    option = provisioned(2048, 0.1, 1, NO_DATA, tenth)
+    assert int(seconds.replace(",", "")) == MONTH_S
+    assert int(gb_seconds.replace(",", "")) == 2 * MONTH_S
+    assert option.fixed_monthly == pytest.approx(float(monthly), abs=0.005)
