@@ -109,6 +109,26 @@ def stubbed(monkeypatch: pytest.MonkeyPatch, **clients: Any) -> Iterator[None]:
         yield
 
 
+def create_model() -> Any:
+    """moto's SageMaker with a model ``sentiment-model`` (under ``mock_aws``)."""
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    sagemaker.create_model(
+        ModelName="sentiment-model",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/model",
+        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentiment:1"},
+    )
+    return sagemaker
+
+
+def leftovers(sagemaker: Any) -> tuple[list[str], list[str]]:
+    """The endpoints and endpoint configs that exist."""
+    endpoints = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
+    configs = [
+        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    ]
+    return endpoints, configs
+
+
 def assert_png(path: Path) -> None:
     assert path.is_file(), f"{path} was not written"
     data = path.read_bytes()

@@ -21,7 +21,7 @@ from serverless_inference_cli.benchmark.sweep import (
     sweep_endpoint_name,
 )
 from serverless_inference_cli.errors import CliError
-from tests.cli.helpers import PRICES
+from tests.cli.helpers import PRICES, create_model, leftovers
 
 
 def _stats(latency_s: float, memory_mb: int, errors: int = 0) -> LevelStats:
@@ -34,24 +34,6 @@ def _stats(latency_s: float, memory_mb: int, errors: int = 0) -> LevelStats:
 
 def _measured(memory_mb: int) -> tuple[list[Sample], LevelStats, list[str]]:
     return [Sample(0, 0, 2.0)], _stats(0.1, memory_mb), []
-
-
-def create_model() -> Any:
-    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
-    sagemaker.create_model(
-        ModelName="sentiment-model",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/model",
-        PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentiment:1"},
-    )
-    return sagemaker
-
-
-def leftovers(sagemaker: Any) -> tuple[list[str], list[str]]:
-    endpoints = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
-    configs = [
-        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
-    ]
-    return endpoints, configs
 
 
 def test_sweep_names_are_valid_endpoint_names() -> None:

@@ -12,8 +12,15 @@ import pytest
 from moto import mock_aws
 
 from serverless_inference_cli.benchmark import command, load
-from tests.cli.helpers import QUOTAS, assert_png, quotas_client, run_cli, stubbed
-from tests.cli.test_benchmark_sweep import create_model, leftovers
+from tests.cli.helpers import (
+    QUOTAS,
+    assert_png,
+    create_model,
+    leftovers,
+    quotas_client,
+    run_cli,
+    stubbed,
+)
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply
 
 LATENCY_S = {1024: 0.1, 2048: 0.03, 3072: 0.025, 4096: 0.02, 5120: 0.02, 6144: 0.02}
