@@ -13,7 +13,9 @@ import pytest
 from moto import mock_aws
 from moto.sagemaker import models as moto_sagemaker
 
+from serverless_inference.limits import METRIC_STATISTICS
 from serverless_inference_cli.limits import MetricName, metric_namespace
+from serverless_inference_cli.recommend.cloudwatch import QUERIES
 from serverless_inference_cli.recommend.rules import (
     EndpointInfo,
     Metrics,
@@ -441,3 +443,10 @@ def test_recommend_bad_days_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         run_cli(capsys, "recommend", "--endpoint", "x", "--days", "0")
     assert caught.value.code == 2
     assert "argument --days: must be within 1..455, got '0'" in capsys.readouterr().err
+
+
+def test_every_statistic_recommend_reads_is_documented_for_its_metric() -> None:
+    # a statistic a metric does not support returns no data: the window would look empty
+    for _, metric, statistic in QUERIES:
+        documented = METRIC_STATISTICS[(metric_namespace(metric), metric)]
+        assert documented.allows(statistic), f"{metric} {statistic}"
