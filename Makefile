@@ -57,5 +57,6 @@ destroy: $(STAMPS)/python $(STAMPS)/node
 	$(CDK) destroy $(if $(ENV),-c env=$(ENV)) --all
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \
+		cli/build cli/dist cli/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
