@@ -47,10 +47,8 @@ ARTIFACT_BUCKET_WILDCARD_ACTIONS = (
 
 def stage_environment(pipeline: PipelineSettings, settings: EnvironmentSettings) -> Environment:
     """Where a stage deploys: the environment's ``account``/``region``, else the pipeline's."""
-    return Environment(
-        account=settings.account if settings.account is not None else pipeline.account,
-        region=settings.region if settings.region is not None else pipeline.region,
-    )
+    placement = pipeline.stage_placement(settings)
+    return Environment(account=placement.account, region=placement.region)
 
 
 def pinned_cdk_cli_version() -> str:
