@@ -1,7 +1,6 @@
 """The README's cdk.json examples: they load, they build the app the README says, and CI
 writes each into cdk.json (scripts/readme_config.py, .ci/run) and puts cdk.json back."""
 
-import importlib.util
 import json
 import os
 import shutil
@@ -9,7 +8,6 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,20 +17,13 @@ from stacks import PIPELINE_STACK_ID, build_app
 from stacks.config import load_config
 from stacks.pipeline_stack import PipelineStack
 from tests.cdk_helpers import ROOT, cdk_json_context
+from tests.support.modules import load_module
 
 SCRIPT = ROOT / "scripts" / "readme_config.py"
 CI = ROOT / ".ci" / "run"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("readme_config", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-README_CONFIG = _script()
+README_CONFIG = load_module("readme_config", SCRIPT)
 EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.examples((ROOT / "README.md").read_text())
 
 
