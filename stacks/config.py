@@ -726,7 +726,7 @@ def _load_pipeline(
     return settings
 
 
-_SECTION_NAMES = tuple(f.name for f in dataclasses.fields(EnvironmentSettings))
+_ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentSettings))
 
 
 def _with_overrides(
@@ -742,8 +742,8 @@ def _with_overrides(
         return {}
     tree: dict[str, Any] = json.loads(json.dumps(environments))
     overrides = dotted_overrides(context)
-    overrides.update({key: [key] for key in _SECTION_NAMES if key in context})
-    every = {key: path for key, path in overrides.items() if path[0] in _SECTION_NAMES}
+    overrides.update({key: [key] for key in _ENVIRONMENT_KEYS if key in context})
+    every = {key: path for key, path in overrides.items() if path[0] in _ENVIRONMENT_KEYS}
     one = {key: path for key, path in overrides.items() if path[0] == ENVIRONMENTS_CONTEXT_KEY}
     for key, path in every.items():
         for name in tree:
@@ -754,8 +754,8 @@ def _with_overrides(
         else:
             known = ", ".join(tree)
             problems.add(key, context[key], f"an override of a known environment ({known})")
-    for key in overrides.keys() - every.keys() - one.keys():
-        if overrides[key][0] != PIPELINE_CONTEXT_KEY:
+    for key, path in overrides.items():
+        if key not in every and key not in one and path[0] != PIPELINE_CONTEXT_KEY:
             problems.unknown_key(key, _OVERRIDE_FORMS)
     return tree
 

@@ -128,6 +128,13 @@ def test_fails_when_a_dotted_override_names_no_setting(key: str) -> None:
     ]
 
 
+def test_every_mistyped_override_is_reported_in_command_line_order() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        _load(**{"zeta.a": "1", "alpha.b": "2", "mid.c": "3"})
+    lines = str(raised.value).splitlines()[1:]
+    assert [line.split(" ")[3] for line in lines] == ["zeta.a", "alpha.b", "mid.c"]
+
+
 def test_cdk_own_context_keys_are_never_overrides() -> None:
     config = _load(**CDK_OWN_CONTEXT)
     assert set(config.environments) == {"dev", "prod"}
