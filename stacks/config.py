@@ -166,10 +166,10 @@ class AlarmThresholdsSettings:
     (``_ms`` keys). Defaults: those of ``serverless_inference.AlarmThresholds``.
     """
 
-    endpoint_5xx_errors: int = _THRESHOLDS.endpoint_5xx_errors
+    endpoint_5xx_error_rate: float = _THRESHOLDS.endpoint_5xx_error_rate
     endpoint_4xx_error_rate: float = _THRESHOLDS.endpoint_4xx_error_rate
-    model_latency_p99_ms: int = _ms(_THRESHOLDS.model_latency_p99)
-    overhead_latency_p99_ms: int = _ms(_THRESHOLDS.overhead_latency_p99)
+    model_latency_ms: int = _ms(_THRESHOLDS.model_latency)
+    overhead_latency_ms: int = _ms(_THRESHOLDS.overhead_latency)
     model_setup_time_ms: int = _ms(_THRESHOLDS.model_setup_time)
     concurrency_utilization_high: float = _THRESHOLDS.concurrency_utilization_high
     memory_utilization_high: float = _THRESHOLDS.memory_utilization_high
@@ -178,9 +178,9 @@ class AlarmThresholdsSettings:
     provisioned_concurrency_utilization_low: float = (
         _THRESHOLDS.provisioned_concurrency_utilization_low
     )
-    api_5xx_errors: int = _THRESHOLDS.api_5xx_errors
+    api_5xx_error_rate: float = _THRESHOLDS.api_5xx_error_rate
     api_4xx_error_rate: float = _THRESHOLDS.api_4xx_error_rate
-    api_latency_p99_ms: int = _ms(_THRESHOLDS.api_latency_p99)
+    api_latency_ms: int = _ms(_THRESHOLDS.api_latency)
     keep_warm_errors: int = _THRESHOLDS.keep_warm_errors
     keep_warm_failed_pings: int = _THRESHOLDS.keep_warm_failed_pings
     error_rate_min_requests: int = _THRESHOLDS.error_rate_min_requests

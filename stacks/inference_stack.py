@@ -1,6 +1,6 @@
 """The reference deployment: a sentiment-analysis model behind the whole pattern."""
 
-from typing import Any
+from typing import Any, Final
 
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
@@ -11,8 +11,20 @@ from serverless_inference import (
     KeepWarm,
     ServerlessEndpoint,
     ServerlessInference,
+    nag,
 )
-from stacks.config import EnvironmentSettings
+from stacks.config import ApiSettings, EnvironmentSettings
+
+_NOT_COGNITO_REASONS: Final = {
+    "iam": "api.auth is iam in cdk.json: every method requires SigV4 from an AWS principal "
+    "granted execute-api:Invoke; the callers are services and people with AWS credentials, "
+    "not users of a Cognito user pool",
+    "api_key": "api.auth is api_key in cdk.json: the callers are metered clients with a key "
+    "of a usage plan that has a quota and a throttle, not users of a Cognito user pool",
+    "none": "api.auth is none in cdk.json: an explicit opt-out for private tests that "
+    "synthesis flags with a warning; no authorizer of any kind is wanted",
+}
+"""Why this app's API has no Cognito authorizer (cdk-nag AwsSolutions-COG4), by auth mode."""
 
 
 class InferenceStack(Stack):
@@ -34,6 +46,7 @@ class InferenceStack(Stack):
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "EndpointArn", value=self.endpoint.endpoint_arn)
         if self.api is not None:
+            _acknowledge_api_choices(self.api, settings.api)
             CfnOutput(
                 self,
                 "PredictUrl",
@@ -67,3 +80,20 @@ class InferenceStack(Stack):
     def alarms(self) -> EndpointAlarms | None:
         """Alarms, topic and dashboard, unless disabled in cdk.json."""
         return self.inference.alarms
+
+
+def _acknowledge_api_choices(api: InferenceApi, settings: ApiSettings) -> None:
+    """Acknowledge the cdk-nag findings that follow from this app's API settings: no WAF
+    (``AwsSolutions-APIG3``) and no Cognito authorizer (``AwsSolutions-COG4``). The library
+    leaves both to the app; a choice that needs no acknowledgment gets none."""
+    if settings.web_acl_arn is None:
+        nag.acknowledge(
+            api,
+            "AwsSolutions-APIG3",
+            "api.web_acl_arn is not set in cdk.json: a web ACL is billed per ACL, rule and "
+            "request; without one the stage throttle, derived from the endpoint's max "
+            f"concurrency, caps the request rate and api.auth ({settings.auth}) decides who may "
+            "call. Set api.web_acl_arn to put a regional WAFv2 web ACL in front of the stage",
+        )
+    if settings.auth != "cognito":
+        nag.acknowledge(api, "AwsSolutions-COG4", _NOT_COGNITO_REASONS[settings.auth])

@@ -8,13 +8,14 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, CfnElement, Environment, Stack
+from aws_cdk import App, CfnElement, Environment, Stack, Token
 from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 from constructs import IConstruct
 
 from stacks import build_app
 from stacks.config import CDK_NAG_CONTEXT_KEY, CONFIGURATION_CONTEXT_KEYS
+from tests.observability_checks import observability_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
@@ -73,10 +74,19 @@ def cfn_lint_findings(template: dict[str, Any]) -> list[str]:
 
 
 def linted_template(stack: Stack) -> Template:
-    """The stack's template, failing the test when cfn-lint finds anything in it."""
+    """The stack's template, failing the test when cfn-lint finds anything in it, or when an
+    alarm could not notify anyone or watches an undocumented statistic
+    (``observability_checks``)."""
     template = Template.from_stack(stack)
-    findings = cfn_lint_findings(dict(template.to_json()))
+    template_json = dict(template.to_json())
+    findings = cfn_lint_findings(template_json)
     assert findings == [], f"cfn-lint findings in {stack.stack_name}: {findings}"
+    problems = observability_problems(
+        template_json,
+        region=None if Token.is_unresolved(stack.region) else stack.region,
+        account=None if Token.is_unresolved(stack.account) else stack.account,
+    )
+    assert problems == [], f"alarm and dashboard problems in {stack.stack_name}: {problems}"
     return template
 
 

@@ -28,6 +28,7 @@ from serverless_inference.api import InferenceApi
 from serverless_inference.keep_warm import KeepWarm
 from tests.cdk_helpers import cfn_lint_findings, linted_template, new_stack
 from tests.metric_fakes import FakeApi, FakeKeepWarm
+from tests.observability_checks import observability_problems
 
 PAGER_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:pager"
 EXISTING_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:existing"
@@ -35,10 +36,10 @@ SAGEMAKER = "AWS/SageMaker"
 ENDPOINT_INSTANCES = "/aws/sagemaker/Endpoints"
 
 ENDPOINT_KINDS = {
-    "endpoint_5xx_errors",
+    "endpoint_5xx_error_rate",
     "endpoint_4xx_error_rate",
-    "model_latency_p99",
-    "overhead_latency_p99",
+    "model_latency",
+    "overhead_latency",
     "model_setup_time",
     "concurrency_utilization_high",
     "memory_utilization_high",
@@ -51,22 +52,21 @@ LT = "LessThanThreshold"
 # kind: (metric name, namespace, statistic, period s, threshold, comparison, evaluation
 #        periods, datapoints to alarm, missing data) -- the documented defaults, written out.
 EXPECTED_ENDPOINT_ALARMS: dict[str, tuple[str, str, str, int, float, str, int, int, str]] = {
-    "endpoint_5xx_errors": (
-        "Invocation5XXErrors", SAGEMAKER, "Sum", 300, 5, GTE, 1, 1, "notBreaching"
+    "model_latency": (
+        "ModelLatency", SAGEMAKER, "Average", 300, 2_000_000, GTE, 3, 3, "notBreaching"
     ),
-    "model_latency_p99": ("ModelLatency", SAGEMAKER, "p99", 300, 2_000_000, GTE, 3, 2, "notBreaching"),
-    "overhead_latency_p99": (
-        "OverheadLatency", SAGEMAKER, "p99", 300, 10_000_000, GTE, 3, 2, "notBreaching"
+    "overhead_latency": (
+        "OverheadLatency", SAGEMAKER, "Average", 300, 10_000_000, GTE, 3, 2, "notBreaching"
     ),
     "model_setup_time": (
         "ModelSetupTime", SAGEMAKER, "Maximum", 300, 60_000_000, GTE, 1, 1, "notBreaching"
     ),
     "concurrency_utilization_high": (
-        "ServerlessConcurrentExecutionsUtilization", SAGEMAKER, "Maximum", 60, 0.8, GTE, 5, 3,
+        "ServerlessConcurrentExecutionsUtilization", SAGEMAKER, "Maximum", 300, 0.8, GTE, 3, 3,
         "notBreaching",
     ),
     "memory_utilization_high": (
-        "MemoryUtilization", ENDPOINT_INSTANCES, "Maximum", 300, 90, GTE, 3, 2, "notBreaching"
+        "MemoryUtilization", ENDPOINT_INSTANCES, "Maximum", 300, 90, GTE, 3, 3, "notBreaching"
     ),
     "memory_utilization_low": (
         "MemoryUtilization", ENDPOINT_INSTANCES, "Maximum", 3600, 25, LT, 24, 6, "notBreaching"
@@ -127,18 +127,20 @@ def full() -> Synthesized:
         api=FakeApi(),
         keep_warm=FakeKeepWarm(),
         thresholds=AlarmThresholds(
-            model_latency_p99=Duration.millis(1500),
-            api_latency_p99=Duration.seconds(3),
+            model_latency=Duration.millis(1500),
+            api_latency=Duration.seconds(3),
             endpoint_4xx_error_rate=0.2,
+            api_5xx_error_rate=0.01,
             error_rate_min_requests=25,
         ),
-        disabled=["memory_utilization_low", AlarmKind.OVERHEAD_LATENCY_P99],
+        disabled=["memory_utilization_low", AlarmKind.OVERHEAD_LATENCY],
         pager_topic=sns.Topic.from_topic_arn(stack, "Pager", PAGER_TOPIC_ARN),
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()  # raises on any unacknowledged cdk-nag finding
     template_json = assembly.get_stack_by_name("TestStack").template
     assert cfn_lint_findings(template_json) == []
+    assert observability_problems(template_json) == []
     return Synthesized(alarms, Template.from_json(template_json))
 
 
@@ -193,8 +195,8 @@ def test_endpoint_alarm_watches_the_right_metric_with_its_settings(
 def test_latency_thresholds_are_converted_to_microseconds(
     basic: Synthesized, full: Synthesized
 ) -> None:
-    assert basic.alarms()["model_latency_p99"]["Threshold"] == 2_000_000  # default 2 s
-    assert full.alarms()["model_latency_p99"]["Threshold"] == 1_500_000  # Duration.millis(1500)
+    assert basic.alarms()["model_latency"]["Threshold"] == 2_000_000  # default 2 s
+    assert full.alarms()["model_latency"]["Threshold"] == 1_500_000  # Duration.millis(1500)
     assert (
         AlarmThresholds(model_setup_time=Duration.minutes(2)).threshold_of(
             AlarmKind.MODEL_SETUP_TIME
@@ -204,10 +206,12 @@ def test_latency_thresholds_are_converted_to_microseconds(
 
 
 def test_api_latency_threshold_stays_in_milliseconds(full: Synthesized) -> None:
-    alarm = full.alarms()["api_latency_p99"]
+    alarm = full.alarms()["api_latency"]
     assert (alarm["MetricName"], alarm["Namespace"]) == ("Latency", "AWS/ApiGateway")
+    # API Gateway is among the services whose metrics support percentiles.
     assert alarm["ExtendedStatistic"] == "p99"
     assert alarm["Threshold"] == 3000
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 3)
     assert alarm["Dimensions"] == [
         {"Name": "ApiName", "Value": "fake-api"},
         {"Name": "Stage", "Value": "v1"},
@@ -215,11 +219,13 @@ def test_api_latency_threshold_stays_in_milliseconds(full: Synthesized) -> None:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "kind", "errors", "requests", "threshold", "minimum"),
+    ("fixture", "kind", "errors", "requests", "threshold", "minimum", "datapoints"),
     [
-        ("basic", "endpoint_4xx_error_rate", "Invocation4XXErrors", "Invocations", 0.05, 10),
-        ("full", "endpoint_4xx_error_rate", "Invocation4XXErrors", "Invocations", 0.2, 25),
-        ("full", "api_4xx_error_rate", "4XXError", "Count", 0.1, 25),
+        ("basic", "endpoint_5xx_error_rate", "Invocation5XXErrors", "Invocations", 0.05, 10, 3),
+        ("basic", "endpoint_4xx_error_rate", "Invocation4XXErrors", "Invocations", 0.05, 10, 2),
+        ("full", "endpoint_4xx_error_rate", "Invocation4XXErrors", "Invocations", 0.2, 25, 2),
+        ("full", "api_5xx_error_rate", "5XXError", "Count", 0.01, 25, 3),
+        ("full", "api_4xx_error_rate", "4XXError", "Count", 0.1, 25, 2),
     ],
 )
 def test_error_rate_is_metric_math_guarded_against_zero_and_low_traffic(
@@ -230,12 +236,13 @@ def test_error_rate_is_metric_math_guarded_against_zero_and_low_traffic(
     requests: str,
     threshold: float,
     minimum: int,
+    datapoints: int,
 ) -> None:
     alarm = request.getfixturevalue(fixture).alarms()[kind]
     assert "MetricName" not in alarm
     assert alarm["Threshold"] == threshold
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, datapoints)
     assert alarm["TreatMissingData"] == "notBreaching"
     queries = {query["Id"]: query for query in alarm["Metrics"]}
     expression = queries.pop("expr_1")
@@ -243,6 +250,8 @@ def test_error_rate_is_metric_math_guarded_against_zero_and_low_traffic(
         f"IF(requests >= {minimum}, errors / MAX([errors, requests]), 0)"
     )
     assert expression.get("ReturnData", True) is True
+    # The statistics AWS documents: Sum of the errors; Sum of Invocations, SampleCount of Count.
+    requests_statistic = "SampleCount" if requests == "Count" else "Sum"
     assert {
         query_id: (
             query["MetricStat"]["Metric"]["MetricName"],
@@ -251,14 +260,23 @@ def test_error_rate_is_metric_math_guarded_against_zero_and_low_traffic(
             query["ReturnData"],
         )
         for query_id, query in queries.items()
-    } == {"errors": (errors, "Sum", 300, False), "requests": (requests, "Sum", 300, False)}
+    } == {
+        "errors": (errors, "Sum", 300, False),
+        "requests": (requests, requests_statistic, 300, False),
+    }
 
 
 def test_provisioned_concurrency_adds_spillover_and_idle_capacity_alarms(full: Synthesized) -> None:
     alarms = full.alarms()
     spillover = alarms["provisioned_concurrency_spillover"]
     assert spillover["MetricName"] == "ServerlessProvisionedConcurrencySpilloverInvocations"
-    assert (spillover["Statistic"], spillover["Period"], spillover["Threshold"]) == ("Sum", 300, 5)
+    # AWS documents Average, Maximum and Minimum for it, not Sum: any spillover in a period.
+    assert (spillover["Statistic"], spillover["Period"], spillover["Threshold"]) == (
+        "Maximum",
+        300,
+        1,
+    )
+    assert (spillover["EvaluationPeriods"], spillover["DatapointsToAlarm"]) == (3, 2)
     assert spillover["TreatMissingData"] == "notBreaching"
     idle = alarms["provisioned_concurrency_utilization_low"]
     assert idle["MetricName"] == "ServerlessProvisionedConcurrencyUtilization"
@@ -272,7 +290,6 @@ def test_provisioned_concurrency_adds_spillover_and_idle_capacity_alarms(full: S
 def test_api_and_keep_warm_alarms_use_their_metrics(full: Synthesized) -> None:
     alarms = full.alarms()
     expected = {
-        "api_5xx_errors": ("5XXError", "AWS/ApiGateway", 5, 1, 1),
         "keep_warm_errors": ("Errors", "AWS/Lambda", 1, 3, 2),
         "keep_warm_failed_pings": ("FailedPings", "Fake/KeepWarm", 1, 3, 2),
     }
@@ -290,12 +307,12 @@ def test_api_and_keep_warm_alarms_use_their_metrics(full: Synthesized) -> None:
 
 
 def test_disabled_alarms_are_not_created(full: Synthesized) -> None:
-    expected = (ENDPOINT_KINDS - {"memory_utilization_low", "overhead_latency_p99"}) | {
+    expected = (ENDPOINT_KINDS - {"memory_utilization_low", "overhead_latency"}) | {
         "provisioned_concurrency_spillover",
         "provisioned_concurrency_utilization_low",
-        "api_5xx_errors",
+        "api_5xx_error_rate",
         "api_4xx_error_rate",
-        "api_latency_p99",
+        "api_latency",
         "keep_warm_errors",
         "keep_warm_failed_pings",
     }
@@ -336,13 +353,18 @@ def test_names_and_descriptions_tell_on_call_what_is_wrong(basic: Synthesized) -
         )
         assert "Check first: " in description, kind
         assert "endpoint <endpoint>" in description, kind
-        assert f"alarms.thresholds.{kind}" in description, kind
+        # In library terms: library users have no cdk.json.
+        assert (
+            f"Tune it with the AlarmThresholds field {kind}, or leave it out by passing {kind} "
+            "in disabled."
+        ) in description, kind
+        assert "alarms." not in description, kind
         assert len(description) < 1024, kind
-    latency = basic.alarms()["model_latency_p99"]["AlarmDescription"]["Fn::Join"][1][0]
+    latency = basic.alarms()["model_latency"]["AlarmDescription"]["Fn::Join"][1][0]
     assert latency.startswith("The model is slow")
-    assert "p99 >= 2000 ms in 2 of 3 periods of 5 min" in "".join(
+    assert "Average >= 2000 ms in 3 of 3 periods of 5 min" in "".join(
         part
-        for part in basic.alarms()["model_latency_p99"]["AlarmDescription"]["Fn::Join"][1]
+        for part in basic.alarms()["model_latency"]["AlarmDescription"]["Fn::Join"][1]
         if isinstance(part, str)
     )
 
@@ -350,6 +372,7 @@ def test_names_and_descriptions_tell_on_call_what_is_wrong(basic: Synthesized) -
 def test_composite_alarm_is_any_critical_alarm(basic: Synthesized) -> None:
     composite = basic.composite()
     assert composite["AlarmName"] == "TestStack-service_unhealthy"
+    assert "each after 15 minutes of sustained failure" in composite["AlarmDescription"]
     rule = composite["AlarmRule"]["Fn::Join"][1]
     referenced = {
         part["Fn::GetAtt"][0] for part in rule if isinstance(part, dict) and "Fn::GetAtt" in part
@@ -360,7 +383,7 @@ def test_composite_alarm_is_any_critical_alarm(basic: Synthesized) -> None:
         if kind in CRITICAL_KINDS
     }
     assert referenced == critical
-    assert len(critical) == 4  # 5XX, model latency, concurrency, memory high
+    assert len(critical) == 4  # 5XX rate, model latency, concurrency, memory high
     text = "".join(part for part in rule if isinstance(part, str))
     assert text.count("ALARM(") == 4
     assert text.count(" OR ") == 3
@@ -374,38 +397,21 @@ def test_composite_alarm_alone_pages_the_pager_topic(full: Synthesized) -> None:
     assert composite["AlarmActions"] == [PAGER_TOPIC_ARN]
     assert composite["OKActions"] == [PAGER_TOPIC_ARN]
     rule = "".join(p for p in composite["AlarmRule"]["Fn::Join"][1] if isinstance(p, str))
-    assert rule.count("ALARM(") == 6  # + API 5XX and API latency
+    assert rule.count("ALARM(") == 6  # + API 5XX rate and API latency
     for kind, alarm in full.alarms().items():
         assert PAGER_TOPIC_ARN not in alarm["AlarmActions"], kind
 
 
-def test_new_topic_is_encrypted_with_a_key_cloudwatch_may_use(basic: Synthesized) -> None:
-    template = basic.template
-    ((key_id, key_resource),) = template.find_resources("AWS::KMS::Key").items()
+def test_new_topic_is_encrypted_and_deleted_with_the_stack(basic: Synthesized) -> None:
+    """The key and topic policies CloudWatch needs: tests/test_alarm_delivery.py."""
+    ((key_id, key_resource),) = basic.template.find_resources("AWS::KMS::Key").items()
     key = key_resource["Properties"]
     assert key["EnableKeyRotation"] is True
     # Deleted (after 7 days) with the stack, not retained and billed.
     assert key_resource["DeletionPolicy"] == "Delete"
     assert key["PendingWindowInDays"] == 7
-    statements = key["KeyPolicy"]["Statement"]
-    cloudwatch_statement = next(
-        s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
-    )
-    assert cloudwatch_statement["Effect"] == "Allow"
-    assert sorted(cloudwatch_statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-    (topic,) = template.find_resources("AWS::SNS::Topic").values()
+    (topic,) = basic.template.find_resources("AWS::SNS::Topic").values()
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-
-
-def test_topic_policy_refuses_publishing_without_tls(basic: Synthesized) -> None:
-    topic_id = basic.logical_id(basic.construct.topic)
-    (policy,) = basic.template.find_resources("AWS::SNS::TopicPolicy").values()
-    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert statement["Action"] == "sns:Publish"
-    assert statement["Principal"] == "*"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_email_addresses_are_subscribed(basic: Synthesized) -> None:
@@ -433,8 +439,10 @@ def test_the_protocols_accept_the_real_api_and_keep_warm() -> None:
         for props in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
     }
     assert set(found) == set(alarms.alarms)
-    assert found["api_5xx_errors"]["MetricName"] == "5XXError"
-    assert found["api_latency_p99"]["MetricName"] == "Latency"
+    api_5xx_inputs = {q["Id"]: q for q in found["api_5xx_error_rate"]["Metrics"]}
+    assert api_5xx_inputs["errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert api_5xx_inputs["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert found["api_latency"]["MetricName"] == "Latency"
     assert found["keep_warm_errors"]["MetricName"] == "Errors"
     assert found["keep_warm_errors"]["Namespace"] == "AWS/Lambda"
     assert found["keep_warm_failed_pings"]["MetricName"] == "FailedPings"
@@ -465,13 +473,13 @@ def stack_with_endpoint() -> tuple[Stack, ServerlessEndpoint]:
     ("thresholds", "message"),
     [
         (
-            AlarmThresholds(model_latency_p99=Duration.seconds(61)),
-            r"thresholds\.model_latency_p99 must be a duration from 1 to 60000 milliseconds, "
+            AlarmThresholds(model_latency=Duration.seconds(61)),
+            r"thresholds\.model_latency must be a duration from 1 to 60000 milliseconds, "
             r"got 61000",
         ),
         (
-            AlarmThresholds(api_latency_p99=Duration.millis(0)),
-            r"thresholds\.api_latency_p99 must be a duration from 1 to 300000 milliseconds, got 0",
+            AlarmThresholds(api_latency=Duration.millis(0)),
+            r"thresholds\.api_latency must be a duration from 1 to 300000 milliseconds, got 0",
         ),
         (
             AlarmThresholds(endpoint_4xx_error_rate=5),
@@ -483,8 +491,19 @@ def stack_with_endpoint() -> tuple[Stack, ServerlessEndpoint]:
             r"thresholds\.concurrency_utilization_high must be a ratio greater than 0",
         ),
         (
-            AlarmThresholds(endpoint_5xx_errors=0),
-            r"thresholds\.endpoint_5xx_errors must be a whole number from 1 to 1000000, got 0",
+            AlarmThresholds(endpoint_5xx_error_rate=0),
+            r"thresholds\.endpoint_5xx_error_rate must be a ratio greater than 0 and at most 1, "
+            r"got 0",
+        ),
+        (
+            AlarmThresholds(api_5xx_error_rate=1.5),
+            r"thresholds\.api_5xx_error_rate must be a ratio greater than 0 and at most 1, "
+            r"got 1\.5",
+        ),
+        (
+            AlarmThresholds(provisioned_concurrency_spillover=0),
+            r"thresholds\.provisioned_concurrency_spillover must be a whole number from 1 to "
+            r"1000000, got 0",
         ),
         (
             AlarmThresholds(keep_warm_errors=1.5),  # type: ignore[arg-type]
@@ -527,10 +546,10 @@ def test_fails_when_disabled_names_an_unknown_kind(
     stack, endpoint = stack_with_endpoint
     with pytest.raises(
         ValueError,
-        match=r"disabled must be a list of alarm kinds, each one of endpoint_5xx_errors, "
-        r"endpoint_4xx_error_rate, .*keep_warm_failed_pings, got 'model_latency'",
+        match=r"disabled must be a list of alarm kinds, each one of endpoint_5xx_error_rate, "
+        r"endpoint_4xx_error_rate, .*keep_warm_failed_pings, got 'model_latency_p99'",
     ):
-        EndpointAlarms(stack, "Alarms", endpoint=endpoint, disabled=["model_latency"])
+        EndpointAlarms(stack, "Alarms", endpoint=endpoint, disabled=["model_latency_p99"])
 
 
 def test_fails_listing_every_problem_at_once(
@@ -542,12 +561,12 @@ def test_fails_listing_every_problem_at_once(
             stack,
             "Alarms",
             endpoint=endpoint,
-            thresholds=AlarmThresholds(endpoint_5xx_errors=0),
+            thresholds=AlarmThresholds(endpoint_5xx_error_rate=0),
             email_addresses=["not-an-address"],
             price_per_gb_second=0,
         )
     message = str(error.value)
     assert message.startswith("Invalid EndpointAlarms props:")
-    assert "thresholds.endpoint_5xx_errors must be" in message
+    assert "thresholds.endpoint_5xx_error_rate must be" in message
     assert "email_addresses must be a list of e-mail addresses (name@domain.tld), got " in message
     assert "price_per_gb_second must be a price in USD per GB-second" in message

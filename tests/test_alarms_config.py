@@ -49,17 +49,17 @@ def test_threshold_keys_mirror_the_construct_thresholds() -> None:
 
 
 def test_millisecond_keys_become_durations() -> None:
-    settings = AlarmThresholdsSettings(model_latency_p99_ms=1500, api_latency_p99_ms=4000)
+    settings = AlarmThresholdsSettings(model_latency_ms=1500, api_latency_ms=4000)
     thresholds = settings.to_thresholds()
-    assert thresholds.model_latency_p99.to_milliseconds() == 1500
-    assert thresholds.api_latency_p99.to_milliseconds() == 4000
-    assert thresholds.overhead_latency_p99.to_milliseconds() == 10_000
+    assert thresholds.model_latency.to_milliseconds() == 1500
+    assert thresholds.api_latency.to_milliseconds() == 4000
+    assert thresholds.overhead_latency.to_milliseconds() == 10_000
 
 
 def test_context_override_retunes_one_alarm_in_every_environment() -> None:
-    settings = _alarms(**{"alarms.thresholds.model_latency_p99_ms": "3000"})
-    assert settings.thresholds.model_latency_p99_ms == 3000
-    assert settings.thresholds.to_thresholds().model_latency_p99.to_milliseconds() == 3000
+    settings = _alarms(**{"alarms.thresholds.model_latency_ms": "3000"})
+    assert settings.thresholds.model_latency_ms == 3000
+    assert settings.thresholds.to_thresholds().model_latency.to_milliseconds() == 3000
 
 
 def test_context_override_disables_alarms_in_one_environment() -> None:
@@ -72,13 +72,13 @@ def test_context_override_disables_alarms_in_one_environment() -> None:
     ("alarms", "message"),
     [
         (
-            {"thresholds": {"model_latency_p99_ms": 0}},
-            r"environments\.dev\.alarms\.thresholds\.model_latency_p99_ms must be a duration "
+            {"thresholds": {"model_latency_ms": 0}},
+            r"environments\.dev\.alarms\.thresholds\.model_latency_ms must be a duration "
             r"from 1 to 60000 milliseconds, got 0",
         ),
         (
-            {"thresholds": {"model_latency_p99_ms": 1.5}},
-            r"environments\.dev\.alarms\.thresholds\.model_latency_p99_ms must be a whole number, "
+            {"thresholds": {"model_latency_ms": 1.5}},
+            r"environments\.dev\.alarms\.thresholds\.model_latency_ms must be a whole number, "
             r"got 1\.5",
         ),
         (
@@ -87,14 +87,20 @@ def test_context_override_disables_alarms_in_one_environment() -> None:
             r"greater than 0 and at most 1, got 5\.0",
         ),
         (
-            {"thresholds": {"model_latency_p99": 2000}},
-            r"environments\.dev\.alarms\.thresholds\.model_latency_p99 is not a known key; "
-            r"known keys: endpoint_5xx_errors, .*model_latency_p99_ms",
+            {"thresholds": {"model_latency": 2000}},
+            r"environments\.dev\.alarms\.thresholds\.model_latency is not a known key; "
+            r"known keys: endpoint_5xx_error_rate, .*model_latency_ms",
+        ),
+        (
+            # Renamed in this release: the old key is refused with the new ones listed.
+            {"thresholds": {"api_latency_p99_ms": 2000}},
+            r"environments\.dev\.alarms\.thresholds\.api_latency_p99_ms is not a known key; "
+            r"known keys: .*api_5xx_error_rate, api_4xx_error_rate, api_latency_ms",
         ),
         (
             {"disabled": ["memory_low"]},
             r"environments\.dev\.alarms\.disabled must be a list of alarm kinds, each one of "
-            r"endpoint_5xx_errors, .*memory_utilization_low.*, got 'memory_low'",
+            r"endpoint_5xx_error_rate, .*memory_utilization_low.*, got 'memory_low'",
         ),
         (
             {"email_addresses": ["oncall"]},
@@ -124,9 +130,9 @@ def test_fails_when_alarm_settings_are_invalid(alarms: dict[str, Any], message: 
 
 def test_default_app_deploys_alarms_topic_composite_and_dashboard(dev_template: Template) -> None:
     names = _alarm_names(dev_template)
-    assert "ServerlessInference-dev-model_latency_p99" in names
-    assert "ServerlessInference-dev-endpoint_5xx_errors" in names
-    assert "ServerlessInference-dev-api_5xx_errors" in names
+    assert "ServerlessInference-dev-model_latency" in names
+    assert "ServerlessInference-dev-endpoint_5xx_error_rate" in names
+    assert "ServerlessInference-dev-api_5xx_error_rate" in names
     assert "ServerlessInference-dev-keep_warm_failed_pings" in names
     dev_template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 1)
     dev_template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
@@ -138,7 +144,7 @@ def test_default_app_alarms_can_be_retuned_and_disabled_from_context() -> None:
     _, stacks = build_default_app(
         {
             "env": "dev",
-            "alarms.thresholds.model_latency_p99_ms": "1500",
+            "alarms.thresholds.model_latency_ms": "1500",
             "alarms.disabled": '["memory_utilization_low", "api_4xx_error_rate"]',
             "alarms.dashboard": "false",
             "alarms.email_addresses": '["oncall@example.com"]',
@@ -152,7 +158,7 @@ def test_default_app_alarms_can_be_retuned_and_disabled_from_context() -> None:
     latency = next(
         alarm["Properties"]
         for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["AlarmName"].endswith("-model_latency_p99")
+        if alarm["Properties"]["AlarmName"].endswith("-model_latency")
     )
     assert latency["Threshold"] == 1_500_000
     template.resource_count_is("AWS::CloudWatch::Dashboard", 0)

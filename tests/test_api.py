@@ -33,7 +33,8 @@ def endpoint(stack: Stack, construct_id: str = "Endpoint", **props: Any) -> Serv
 
 @cache
 def custom_api() -> tuple[InferenceApi, Template]:
-    """Every optional prop set: API key auth, throttles, CORS, tracing, WAF, no account role."""
+    """Every optional prop set: API key auth, throttles, tracing, detailed metrics, WAF, no
+    account role."""
     stack = new_stack()
     api = InferenceApi(
         stack,
@@ -45,6 +46,7 @@ def custom_api() -> tuple[InferenceApi, Template]:
         throttle_burst_limit=20,
         binary_media_types=["application/x-protobuf"],
         tracing_enabled=True,
+        detailed_metrics=True,
         log_retention=logs.RetentionDays.ONE_WEEK,
         integration_timeout=Duration.seconds(10),
         stage_name="prod",
@@ -69,6 +71,17 @@ def other_auth_apis() -> tuple[Stack, Template]:
     )
     InferenceApi(stack, "Open", endpoint=endpoint(stack, "OpenEndpoint"), auth="none")
     return stack, synth_checked(stack)
+
+
+def problems_of(**props: Any) -> list[str]:
+    """The problems listed, one a line, by the ``ValueError`` of an API with these props."""
+    stack = new_stack()
+    with pytest.raises(ValueError) as raised:
+        InferenceApi(stack, "Api", endpoint=endpoint(stack), **props)
+    header, *problems = str(raised.value).splitlines()
+    assert header == "Invalid InferenceApi props:"
+    assert all(problem.startswith("  - ") for problem in problems)
+    return [problem.removeprefix("  - ") for problem in problems]
 
 
 def methods(template: Template, http_method: str = "POST") -> list[dict[str, Any]]:
@@ -135,7 +148,13 @@ def test_body_passes_through_and_headers_are_forwarded() -> None:
 
 def test_every_integration_response_with_its_pattern_status_and_headers() -> None:
     _, template = iam_api()
-    cors = {"method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'"}
+    cors = {
+        "method.response.header.Access-Control-Allow-Origin": "'https://app.example.com'",
+        "method.response.header.Access-Control-Expose-Headers": (
+            "'Retry-After,X-SageMaker-Error-Type'"
+        ),
+        "method.response.header.Vary": "'Origin'",
+    }
     error_headers = {
         "method.response.header.Content-Type": "'application/json'",
         "method.response.header.X-SageMaker-Error-Type": (
@@ -176,6 +195,31 @@ def test_integration_timeout_above_29_seconds_is_allowed_up_to_sagemakers_60() -
     assert method["Integration"]["TimeoutInMillis"] == 60000
 
 
+@pytest.mark.parametrize(
+    "timeout", [Duration.millis(29_001), Duration.seconds(30), Duration.seconds(60)]
+)
+def test_fails_when_an_edge_api_waits_longer_than_29_seconds(timeout: Duration) -> None:
+    """Integration timeouts above 29 s are for regional (and private) REST APIs only: an EDGE
+    API would synthesize and then fail on deploy."""
+    (problem,) = problems_of(endpoint_type=apigw.EndpointType.EDGE, integration_timeout=timeout)
+    assert problem.startswith("integration_timeout must be at most 29 s when endpoint_type")
+    assert "is EDGE" in problem and "use endpoint_type REGIONAL" in problem
+    assert problem.endswith(f"got '{timeout.to_milliseconds():g} ms with endpoint_type EDGE'")
+
+
+def test_an_edge_api_may_wait_29_seconds() -> None:
+    stack = new_stack()
+    InferenceApi(
+        stack,
+        "Api",
+        endpoint=endpoint(stack),
+        endpoint_type=apigw.EndpointType.EDGE,
+        integration_timeout=Duration.seconds(29),
+    )
+    (method,) = methods(Template.from_stack(stack))
+    assert method["Integration"]["TimeoutInMillis"] == 29000
+
+
 def test_integration_timeout_defaults_to_29_seconds() -> None:
     _, template = iam_api()
     assert {m["Integration"]["TimeoutInMillis"] for m in methods(template)} == {29000}
@@ -187,6 +231,8 @@ def test_integration_timeout_defaults_to_29_seconds() -> None:
 
 
 def test_credentials_role_may_invoke_exactly_the_fronted_endpoints() -> None:
+    """Trusted by API Gateway without a source condition, which API Gateway does not send for
+    integration credentials (docs/aws-behaviour.md); allowed to invoke the endpoints only."""
     _, template = iam_api()
     role_id = methods(template)[0]["Integration"]["Credentials"]["Fn::GetAtt"][0]
     role = template.to_json()["Resources"][role_id]["Properties"]
@@ -233,6 +279,62 @@ def test_cors_preflight_is_the_only_unauthenticated_method() -> None:
             "'https://app.example.com'"
         )
     assert len(methods(template, "OPTIONS")) == 2
+
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "'https://app.example.com'",
+    "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",
+    "Vary": "'Origin'",
+}
+"""What every actual response of the CORS-enabled API carries, as API Gateway static values."""
+
+
+def cors_headers(parameters: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """The CORS headers (and ``Vary``) among response parameters named ``<prefix><header>``."""
+    return {
+        name.removeprefix(prefix): value
+        for name, value in parameters.items()
+        if name.removeprefix(prefix).startswith("Access-Control-") or name == f"{prefix}Vary"
+    }
+
+
+def test_cors_headers_on_every_post_response_and_gateway_response() -> None:
+    """Browsers read ``Access-Control-Expose-Headers`` (``Retry-After``,
+    ``X-SageMaker-Error-Type``) on the actual response only, never on the preflight."""
+    _, template = iam_api()
+    prefix = "method.response.header."
+    for method in methods(template):
+        for response in method["Integration"]["IntegrationResponses"]:
+            assert cors_headers(response["ResponseParameters"], prefix) == CORS_HEADERS
+        for declared in method["MethodResponses"]:
+            assert set(CORS_HEADERS) <= {
+                name.removeprefix(prefix) for name in declared["ResponseParameters"]
+            }
+    gateway_responses = template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    for gateway_response in gateway_responses:
+        parameters = gateway_response["Properties"]["ResponseParameters"]
+        assert cors_headers(parameters, "gatewayresponse.header.") == CORS_HEADERS
+
+
+def test_cors_for_every_origin_has_no_vary_and_no_cors_has_no_headers() -> None:
+    stack = new_stack()
+    InferenceApi(stack, "Api", endpoint=endpoint(stack), cors_allow_origin="*")
+    any_origin = Template.from_stack(stack)
+    _, without_cors = custom_api()
+    expected = {
+        "Access-Control-Allow-Origin": "'*'",
+        "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",
+    }
+    for template, headers in ((any_origin, expected), (without_cors, {})):
+        (method,) = methods(template)
+        for response in method["Integration"]["IntegrationResponses"]:
+            parameters = response["ResponseParameters"]
+            assert cors_headers(parameters, "method.response.header.") == headers
+        for gateway_response in template.find_resources(
+            "AWS::ApiGateway::GatewayResponse"
+        ).values():
+            parameters = gateway_response["Properties"].get("ResponseParameters", {})
+            assert cors_headers(parameters, "gatewayresponse.header.") == headers
 
 
 def test_api_key_auth_with_usage_plan_quota_and_throttle() -> None:
@@ -308,18 +410,19 @@ def test_stage_throttle_is_derived_from_every_fronted_endpoints_max_concurrency(
     assert settings["ThrottlingBurstLimit"] == 8
     assert settings["ThrottlingRateLimit"] == 16
     assert settings["LoggingLevel"] == "ERROR"
-    assert settings["MetricsEnabled"] is True
+    assert settings["MetricsEnabled"] is False  # detailed (per-method) metrics are billed
     assert settings["DataTraceEnabled"] is False
     assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
     assert stage["TracingEnabled"] is False
     assert stage["StageName"] == "v1"
 
 
-def test_explicit_throttle_tracing_and_stage_name_win() -> None:
+def test_explicit_throttle_tracing_detailed_metrics_and_stage_name_win() -> None:
     _, template = custom_api()
     stage = only(template.find_resources("AWS::ApiGateway::Stage"))
     (settings,) = stage["MethodSettings"]
     assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 20)
+    assert settings["MetricsEnabled"] is True
     assert stage["TracingEnabled"] is True
     assert stage["StageName"] == "prod"
 
@@ -371,7 +474,16 @@ def test_account_logging_role_only_when_asked_retained_and_set_before_the_stage(
     ((account_id, account),) = template.find_resources("AWS::ApiGateway::Account").items()
     assert account["DeletionPolicy"] == "Retain"
     role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
-    assert template.to_json()["Resources"][role_id]["DeletionPolicy"] == "Retain"
+    role = template.to_json()["Resources"][role_id]
+    assert role["DeletionPolicy"] == "Retain"
+    # API Gateway documents no source condition for this role (docs/aws-behaviour.md)
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+        }
+    ]
     stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
     assert account_id in stage["DependsOn"]
     _, custom = custom_api()
@@ -451,6 +563,49 @@ def test_metric_helpers(helper: str, metric_name: str, statistic: str) -> None:
     assert (custom.statistic, custom.period.to_seconds()) == ("p99", 300)
 
 
+def test_default_app_needs_no_detailed_metrics(default_app: SynthesizedApp) -> None:
+    """Every API Gateway metric the default app alarms on or plots has exactly the ``ApiName``
+    and ``Stage`` dimensions, which API Gateway publishes without detailed metrics."""
+    for name, template in default_app.templates.items():
+        (settings,) = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
+        assert settings["MetricsEnabled"] is False, name
+        dimensions = [
+            sorted(d["Name"] for d in metric["Dimensions"])
+            for metric in api_gateway_metrics(template)
+        ]
+        assert dimensions, f"{name}: no API Gateway metric found"
+        assert all(names == ["ApiName", "Stage"] for names in dimensions), dimensions
+
+
+def api_gateway_metrics(template: Template) -> list[dict[str, Any]]:
+    """Every ``AWS/ApiGateway`` metric of the template's alarms and dashboard widgets, as
+    ``{"Namespace", "MetricName", "Dimensions": [{"Name", "Value"}]}``."""
+    found: list[dict[str, Any]] = []
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        properties = alarm["Properties"]
+        stats = [
+            m["MetricStat"]["Metric"] for m in properties.get("Metrics", ()) if "MetricStat" in m
+        ]
+        found += [m for m in (properties, *stats) if m.get("Namespace") == "AWS/ApiGateway"]
+    for dashboard in template.find_resources("AWS::CloudWatch::Dashboard").values():
+        _, parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"]
+        body = json.loads("".join(p if isinstance(p, str) else "<token>" for p in parts))
+        for widget in body["widgets"]:
+            for metric in widget["properties"].get("metrics", ()):
+                strings = [m for m in metric if isinstance(m, str)]  # none in a math expression
+                if strings[:1] == ["AWS/ApiGateway"]:
+                    namespace, name, *dimensions = strings
+                    pairs = zip(dimensions[::2], dimensions[1::2], strict=True)
+                    found.append(
+                        {
+                            "Namespace": namespace,
+                            "MetricName": name,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in pairs],
+                        }
+                    )
+    return found
+
+
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -510,21 +665,9 @@ def test_fails_when_a_prop_is_out_of_range(props: dict[str, Any], message: str) 
 
 
 def test_lists_every_problem_at_once() -> None:
-    stack = new_stack()
-    with pytest.raises(ValueError) as raised:
-        InferenceApi(
-            stack,
-            "Api",
-            endpoint=endpoint(stack),
-            path="/bad",
-            auth="oauth",
-            throttle_rate_limit=0,
-            throttle_burst_limit=0,
-        )
-    message = str(raised.value)
-    assert message.startswith("Invalid InferenceApi props:")
-    for name in ("path", "auth", "throttle_rate_limit", "throttle_burst_limit"):
-        assert f"  - {name} must be" in message
+    problems = problems_of(path="/bad", auth="oauth", throttle_rate_limit=0, throttle_burst_limit=0)
+    names = [problem.split(" must be ")[0] for problem in problems]
+    assert names == ["auth", "path", "throttle_rate_limit", "throttle_burst_limit"]
 
 
 @pytest.mark.parametrize("mode", ["oauth", "cognito", ""])

@@ -9,6 +9,12 @@ API Gateway's REST integration pipeline as far as ``InferenceApi`` relies on it:
 * its ``application/json`` template is rendered by a Velocity engine (airspeed) with
   ``$input``, ``$util`` and ``$context`` fakes that behave like API Gateway's; without a
   template the backend body passes through unchanged;
+* the template is chosen by the request's ``Accept`` (its first media type; without one,
+  ``application/json``); when no template matches, API Gateway uses the first one;
+* the payload is converted as the table of "Content type conversions in API Gateway" says for
+  the integration response's ``contentHandling``, whether the payload is binary (its
+  ``Content-Type`` matches one of the API's ``binaryMediaTypes``) and whether the request's
+  ``Accept`` is; a failed base64 decoding is API Gateway's 500. A rendered template is text;
 * ``ResponseParameters`` set the method response headers (static ``'values'`` or
   ``integration.response.header.<name>``), then ``$context.responseOverride`` wins.
 
@@ -18,11 +24,15 @@ here with airspeed.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import fnmatch
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import airspeed
 import pytest
@@ -30,7 +40,8 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from serverless_inference import ContainerImage, InferenceApi, ServerlessEndpoint
+from serverless_inference import ContainerImage, InferenceApi, ServerlessEndpoint, nag
+from serverless_inference.api import DEFAULT_BINARY_MEDIA_TYPES
 from tests.cdk_helpers import linted_template, new_stack
 
 REQUEST_ID = "c0ffee00-1234-5678-9abc-def012345678"
@@ -141,22 +152,77 @@ def select_integration_response(
     return default
 
 
-def respond(method: dict[str, Any], backend: BackendResponse) -> ClientResponse:
-    """The client's view of one ``InvokeEndpoint`` answer through this method's integration."""
+INTERNAL_SERVER_ERROR = ClientResponse(
+    status=500, headers={"Content-Type": "application/json"}, body=b'{"message": null}'
+)
+"""API Gateway's answer when it cannot convert a payload (an API configuration error)."""
+
+
+def is_binary(media_type: str | None, binary_media_types: Sequence[str]) -> bool:
+    """Whether a ``Content-Type`` or ``Accept`` value names one of the binary media types
+    (only the first media type of a list counts, without parameters)."""
+    if media_type is None:
+        return False
+    first = media_type.split(",")[0].split(";")[0].strip().lower()
+    return any(fnmatch.fnmatchcase(first, pattern.lower()) for pattern in binary_media_types)
+
+
+def convert_payload(
+    payload: bytes, *, binary: bool, accept_binary: bool, content_handling: str | None
+) -> bytes:
+    """The method response payload, per "Content type conversions in API Gateway" (the table
+    for an API with ``binaryMediaTypes`` set). Raises ``binascii.Error`` when text that is not
+    base64 must be decoded."""
+    as_text = content_handling == "CONVERT_TO_TEXT" or (
+        content_handling is None and not accept_binary
+    )
+    if binary:
+        return base64.b64encode(payload) if as_text else payload
+    return payload if as_text else base64.b64decode(payload, validate=True)
+
+
+def select_template(templates: dict[str, str], accept: str | None) -> str | None:
+    """The response template for the request's ``Accept``: the one of its first media type,
+    ``application/json`` without one, else the first template; ``None`` without templates."""
+    key = accept.split(",")[0].split(";")[0].strip() if accept else "application/json"
+    if key in templates:
+        return templates[key]
+    return next(iter(templates.values()), None)
+
+
+def respond(
+    method: dict[str, Any],
+    backend: BackendResponse,
+    *,
+    accept: str | None = None,
+    binary_media_types: Sequence[str] = DEFAULT_BINARY_MEDIA_TYPES,
+) -> ClientResponse:
+    """The client's view of one ``InvokeEndpoint`` answer through this method's integration,
+    for a request with this ``Accept`` header to an API with these binary media types."""
     integration = method["Integration"]
     response = select_integration_response(integration["IntegrationResponses"], backend.status)
     status = int(response["StatusCode"])
     body = backend.body
+    binary = is_binary(backend.headers.get("Content-Type"), binary_media_types)
     context: dict[str, Any] = {
         "requestId": REQUEST_ID,
         "responseOverride": {"status": None, "header": {}},
     }
-    template = response.get("ResponseTemplates", {}).get("application/json")
+    template = select_template(response.get("ResponseTemplates", {}), accept)
     if template is not None:
         rendered = airspeed.Template(template).merge(
             {"input": FakeInput(backend.body), "util": FakeUtil(), "context": context}
         )
-        body = rendered.strip().encode()
+        body, binary = rendered.strip().encode(), False
+    try:
+        body = convert_payload(
+            body,
+            binary=binary,
+            accept_binary=is_binary(accept, binary_media_types),
+            content_handling=response.get("ContentHandling"),
+        )
+    except binascii.Error:
+        return INTERNAL_SERVER_ERROR
     headers: dict[str, str] = {}
     lowered = {name.lower(): value for name, value in backend.headers.items()}
     for target, source in response.get("ResponseParameters", {}).items():
@@ -205,8 +271,19 @@ def iam_api() -> tuple[InferenceApi, Template]:
     return api, synth_checked(stack)
 
 
+APP_DECISIONS: Final = {
+    "AwsSolutions-APIG3": "Test app, synthesized and never deployed: no WAF in front of it",
+    "AwsSolutions-COG4": "Test app: it tests an auth mode other than a Cognito authorizer",
+}
+"""The findings ``InferenceApi`` leaves to the app (WAF, authorizer), acknowledged here as a
+user's app would after deciding (see tests/test_api_nag.py)."""
+
+
 def synth_checked(stack: Stack) -> Template:
-    """The stack's template after cdk-nag (synthesis raises on a finding) and cfn-lint."""
+    """The stack's template after cdk-nag (synthesis raises on a finding that neither the
+    library nor the app's decisions acknowledge) and cfn-lint."""
+    for rule, reason in APP_DECISIONS.items():
+        nag.acknowledge(stack, rule, reason)
     app = stack.node.root
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assert isinstance(app, App)
@@ -245,8 +322,49 @@ def test_success_body_and_content_type_pass_through(method: dict[str, Any]) -> N
 
 def test_binary_success_passes_through_byte_for_byte(method: dict[str, Any]) -> None:
     body = bytes(range(256))
-    got = respond(method, BackendResponse(200, body, {"Content-Type": "application/x-npy"}))
+    backend = BackendResponse(200, body, {"Content-Type": "application/x-npy"})
+    got = respond(method, backend, accept="application/x-npy")
     assert (got.status, got.body, got.headers["Content-Type"]) == (200, body, "application/x-npy")
+    # Without a binary Accept, API Gateway sends the bytes base64-encoded (README: Accept).
+    assert respond(method, backend, accept="application/json").body == base64.b64encode(body)
+
+
+# --- errors are JSON whatever the client accepts ----------------------------------------------
+
+ERRORS: Final = (
+    sagemaker_error(400, "ValidationError", message="inputs must be a list"),
+    sagemaker_error(400, "ThrottlingException", message="Rate exceeded"),
+    sagemaker_error(413, "ValidationError"),
+    sagemaker_error(424, "ModelError", OriginalStatusCode=400, OriginalMessage="bad input"),
+    sagemaker_error(429, "ModelNotReadyException", message="Model not ready"),
+    sagemaker_error(503, "ServiceUnavailable", message="unavailable"),
+    sagemaker_error(500, "InternalFailure", message="internal"),
+)
+
+
+@pytest.mark.parametrize(
+    "error", ERRORS, ids=lambda e: f"{e.status}-{e.headers['x-amzn-ErrorType']}"
+)
+@pytest.mark.parametrize(
+    "accept",
+    ["audio/wav", "image/png", "application/octet-stream", "application/x-npy", "text/csv", None],
+)
+def test_errors_are_the_same_json_for_any_accept_header(
+    method: dict[str, Any], error: BackendResponse, accept: str | None
+) -> None:
+    """A client asking for binary output (an ``Accept`` among the binary media types) gets the
+    error's status and JSON body, not API Gateway's 500 for a failed base64 conversion."""
+    expected = respond(method, error, accept="application/json")
+    got = respond(method, error, accept=accept)
+    assert (got.status, got.headers) == (expected.status, expected.headers)
+    assert got.json() == expected.json()
+    assert got.headers["Content-Type"] == "application/json"
+
+
+def test_only_templated_error_responses_convert_to_text(method: dict[str, Any]) -> None:
+    for response in method["Integration"]["IntegrationResponses"]:
+        templated = "ResponseTemplates" in response
+        assert response.get("ContentHandling") == ("CONVERT_TO_TEXT" if templated else None)
 
 
 # --- SageMaker errors keep their meaning -----------------------------------------------------
@@ -357,9 +475,84 @@ def test_payload_too_large_is_413(method: dict[str, Any]) -> None:
     assert "4 MB" in got.json()["message"]
 
 
-def test_error_responses_carry_the_cors_origin(method: dict[str, Any]) -> None:
-    got = respond(method, sagemaker_error(500, "InternalFailure", message="x"))
-    assert got.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+# --- passed-through messages never name an account or an ARN ----------------------------------
+
+PASSED_THROUGH: Final = {
+    "validation-400": lambda message: sagemaker_error(400, "ValidationError", message=message),
+    "model-error-424": lambda message: sagemaker_error(
+        424, "ModelError", OriginalStatusCode=400, OriginalMessage=message
+    ),
+    "payload-too-large-413": lambda message: sagemaker_error(
+        413, "ValidationError", message=message
+    ),
+}
+"""The responses whose body carries SageMaker's or the model's message, by a message."""
+
+
+@pytest.mark.parametrize("response", PASSED_THROUGH.values(), ids=PASSED_THROUGH.keys())
+@pytest.mark.parametrize(
+    ("message", "redacted"),
+    [
+        (
+            "Endpoint foo of account 123456789012 not found.",
+            "Endpoint foo of account <account> not found.",
+        ),
+        (
+            "User: arn:aws:sts::123456789012:assumed-role/Api-Role/session-1 is not authorized",
+            "User: <arn> is not authorized",
+        ),
+        ("Could not read arn:aws-cn:s3:::models/model.tar.gz.", "Could not read <arn>."),
+        (
+            "Endpoint arn:aws-us-gov:sagemaker:us-gov-west-1:123456789012:endpoint/foo: busy",
+            "Endpoint <arn>: busy",
+        ),
+        ("arn:aws-iso-b:iam::123456789012:role/x, retry", "<arn>, retry"),
+        ("account=123456789012;", "account=<account>;"),
+        (
+            'model said: "arn:aws:s3:::b/k" can\'t load \\ 123456789012',
+            'model said: "<arn>" can\'t load \\ <account>',
+        ),
+        (
+            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
+            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
+        ),
+    ],
+    ids=[
+        "account",
+        "sts-arn",
+        "china-arn",
+        "govcloud-arn",
+        "iso-arn",
+        "account-in-text",
+        "quotes-and-backslashes",
+        "no-secret",
+    ],
+)
+def test_passed_through_messages_redact_account_ids_and_arns(
+    method: dict[str, Any], response: Any, message: str, redacted: str
+) -> None:
+    got = respond(method, response(message))
+    assert got.json()["message"] == redacted  # still valid JSON, quotes and backslashes kept
+    assert not re.search(r"arn:aws|(?<![0-9])123456789012(?![0-9])", got.body.decode())
+
+
+BROWSER_HEADERS: Final = {
+    "Access-Control-Allow-Origin": "https://app.example.com",
+    "Access-Control-Expose-Headers": "Retry-After,X-SageMaker-Error-Type",
+    "Vary": "Origin",
+}
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [BackendResponse(200, b"[]", {"Content-Type": "application/json"}), *ERRORS],
+    ids=lambda b: str(b.status) + "-" + b.headers.get("x-amzn-ErrorType", "success"),
+)
+def test_every_response_lets_the_browser_read_its_headers(
+    method: dict[str, Any], backend: BackendResponse
+) -> None:
+    got = respond(method, backend)
+    assert {name: got.headers[name] for name in BROWSER_HEADERS} == BROWSER_HEADERS
 
 
 @pytest.mark.parametrize("full_match", [True, False], ids=["matches", "find"])
@@ -398,9 +591,8 @@ def test_gateway_responses_render_to_json_with_message_and_request_id(
         assert body["type"] == properties["ResponseType"]
         assert body["message"]
         headers = properties["ResponseParameters"]
-        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == (
-            "'https://app.example.com'"
-        )
+        for name, value in BROWSER_HEADERS.items():
+            assert headers[f"gatewayresponse.header.{name}"] == f"'{value}'"
 
 
 def test_integration_timeout_is_504_and_explains_cold_starts(template: Template) -> None:

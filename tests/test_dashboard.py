@@ -1,6 +1,7 @@
 """The ``EndpointAlarms`` dashboard: its widgets reference the right metrics and alarms."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -8,15 +9,17 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from serverless_inference import ContainerImage, EndpointAlarms, ServerlessEndpoint
-from serverless_inference.dashboard import cost_per_hour_expression
+from serverless_inference.dashboard import cost_per_hour_expression, dashboard_name
+from serverless_inference.limits import documented_statistics
 from tests.cdk_helpers import linted_template, new_stack
 from tests.metric_fakes import FakeApi, FakeKeepWarm
+from tests.observability_checks import dashboard_metric_stats
 
 PLACEHOLDER = "TOKEN"
 
 
-def _widgets(template: Template) -> list[dict[str, Any]]:
-    """The dashboard's widgets, with every CloudFormation reference replaced by a placeholder."""
+def _body(template: Template) -> dict[str, Any]:
+    """The dashboard's body, with every CloudFormation reference replaced by a placeholder."""
     (dashboard,) = template.find_resources("AWS::CloudWatch::Dashboard").values()
     body = dashboard["Properties"]["DashboardBody"]
     text = (
@@ -24,7 +27,12 @@ def _widgets(template: Template) -> list[dict[str, Any]]:
         if isinstance(body, str)
         else "".join(p if isinstance(p, str) else PLACEHOLDER for p in body["Fn::Join"][1])
     )
-    widgets: list[dict[str, Any]] = json.loads(text)["widgets"]
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
+
+
+def _widgets(template: Template) -> list[dict[str, Any]]:
+    widgets: list[dict[str, Any]] = _body(template)["widgets"]
     return widgets
 
 
@@ -70,10 +78,72 @@ def everything() -> tuple[EndpointAlarms, Template]:
     return alarms, linted_template(stack)
 
 
-def test_dashboard_is_named_after_the_stack(on_demand: tuple[EndpointAlarms, Template]) -> None:
+def test_dashboard_name_is_the_prefix_and_the_region(
+    on_demand: tuple[EndpointAlarms, Template],
+) -> None:
+    """Dashboard names are global per account: the region keeps the same region-agnostic
+    stack deployed to two regions from colliding."""
     alarms, template = on_demand
     assert alarms.dashboard is not None
-    template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "TestStack"})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Dashboard",
+        {"DashboardName": {"Fn::Join": ["", ["TestStack-", {"Ref": "AWS::Region"}]]}},
+    )
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_a_stack_in_a_known_region_names_it(region: str) -> None:
+    stack = new_stack(region=region)
+    EndpointAlarms(stack, "Alarms", endpoint=_endpoint(stack), alarm_name_prefix="team-a")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudWatch::Dashboard", {"DashboardName": f"team-a-{region}"}
+    )
+
+
+def test_a_prefix_a_dashboard_name_cannot_hold_leaves_the_name_to_cloudformation() -> None:
+    stack = new_stack()
+    EndpointAlarms(stack, "Alarms", endpoint=_endpoint(stack), alarm_name_prefix="team a/prod")
+    (dashboard,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    assert "DashboardName" not in dashboard["Properties"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("a" * 200, "a" * 200 + "-eu-west-1"),
+        ("a" * 201, None),
+        ("x.y", None),
+        ("a_b-C9", "a_b-C9-eu-west-1"),
+    ],
+)
+def test_dashboard_names_keep_to_the_allowed_pattern(prefix: str, expected: str | None) -> None:
+    name = dashboard_name(new_stack(region="eu-west-1"), prefix)
+    assert name == expected
+    if name is not None:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name)
+
+
+PERIOD_IN_TITLE = {"per minute": 60, "per 5 min": 300, "per hour": 3600}
+
+
+@pytest.mark.parametrize("fixture", ["on_demand", "everything"])
+def test_every_graph_keeps_the_period_its_title_states(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    """Without INHERIT, CloudWatch changes the graphs' periods with the time range, and a
+    "USD per hour" graph would show other units when zoomed."""
+    template = request.getfixturevalue(fixture)[1]
+    assert _body(template)["periodOverride"] == "inherit"
+    graphs = [w for w in _widgets(template) if w["type"] == "metric"]
+    assert len(graphs) >= 6
+    for widget in graphs:
+        title = widget["properties"]["title"]
+        (stated,) = [p for phrase, p in PERIOD_IN_TITLE.items() if phrase in title]
+        default = widget["properties"].get("period", 300)  # CloudWatch's, CDK omits it
+        for metric in widget["properties"]["metrics"]:
+            options = metric[-1] if isinstance(metric[-1], dict) else {}
+            options = metric[0] if isinstance(metric[0], dict) else options
+            assert options.get("period", default) == stated, (title, metric)
 
 
 def test_endpoint_widgets_plot_every_serverless_metric(
@@ -94,20 +164,48 @@ def test_endpoint_widgets_plot_every_serverless_metric(
     assert not {"Count", "5XXError", "PingsSent"} & names
 
 
-def test_latency_widget_shows_percentiles_and_the_alarm_line_in_microseconds(
+def test_latency_widget_shows_documented_statistics_and_the_alarm_line_in_microseconds(
     on_demand: tuple[EndpointAlarms, Template],
 ) -> None:
+    """AWS documents no percentiles for ModelLatency and OverheadLatency: average and max."""
     widget = _titled(_widgets(on_demand[1]), "ModelLatency and OverheadLatency")
-    stats = [
-        (metric[1], metric[-1]["stat"])
-        for metric in widget["properties"]["metrics"]
-        if isinstance(metric[-1], dict)
+    assert sorted((m[1], m[2]) for m in dashboard_metric_stats(widget)) == [
+        ("ModelLatency", "Average"),
+        ("ModelLatency", "Maximum"),
+        ("OverheadLatency", "Average"),
+        ("OverheadLatency", "Maximum"),
     ]
-    assert ("ModelLatency", "p99") in stats
-    assert ("ModelLatency", "p50") in stats
-    assert ("OverheadLatency", "p99") in stats
     (line,) = widget["properties"]["annotations"]["horizontal"]
     assert line["value"] == 2_000_000
+
+
+@pytest.mark.parametrize("fixture", ["on_demand", "everything"])
+def test_every_graph_uses_a_statistic_aws_documents_for_its_metric(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    """The same check runs on every linted template; here it is shown not to be vacuous."""
+    widgets = _widgets(request.getfixturevalue(fixture)[1])
+    plotted = [stat for widget in widgets for stat in dashboard_metric_stats(widget)]
+    assert len(plotted) >= 15
+    for namespace, name, statistic in plotted:
+        documented = documented_statistics(namespace, name)
+        assert documented is not None and documented.allows(statistic), (name, statistic)
+
+
+def test_provisioned_concurrency_and_api_counts_use_their_documented_statistics(
+    everything: tuple[EndpointAlarms, Template],
+) -> None:
+    stats = {
+        (m[1], m[2]) for widget in _widgets(everything[1]) for m in dashboard_metric_stats(widget)
+    }
+    assert ("ServerlessProvisionedConcurrencySpilloverInvocations", "Maximum") in stats
+    assert ("ServerlessProvisionedConcurrencyInvocations", "Maximum") in stats
+    assert ("Count", "SampleCount") in stats
+    assert not {name for name, statistic in stats if statistic == "Sum"} & {
+        "Count",
+        "ServerlessProvisionedConcurrencySpilloverInvocations",
+        "ServerlessProvisionedConcurrencyInvocations",
+    }
 
 
 def test_memory_widget_marks_both_memory_alarms(

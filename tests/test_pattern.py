@@ -39,9 +39,9 @@ def test_alarms_watch_the_api_and_the_keep_warm_of_the_pattern(
 ) -> None:
     pattern, template = full
     assert pattern.alarms is not None
-    assert {"api_5xx_errors", "keep_warm_failed_pings"} <= set(pattern.alarms.alarms)
+    assert {"api_5xx_error_rate", "keep_warm_failed_pings"} <= set(pattern.alarms.alarms)
     template.has_resource_properties(
-        "AWS::CloudWatch::Alarm", {"Namespace": "AWS/ApiGateway", "MetricName": "5XXError"}
+        "AWS::CloudWatch::Alarm", {"Namespace": "AWS/ApiGateway", "MetricName": "Latency"}
     )
     template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
 

@@ -99,7 +99,7 @@ INVALID_VALUES = {
     "keep_warm.concurrency": st.integers(max_value=0) | st.integers(min_value=6, max_value=10_000),
     "keep_warm.rate_minutes": st.integers(max_value=0),
     "keep_warm.time_zone": st.sampled_from(["Mars/Olympus", "UTC+25", "europe berlin"]),
-    "alarms.thresholds.model_latency_p99_ms": st.integers(max_value=0),
+    "alarms.thresholds.model_latency_ms": st.integers(max_value=0),
     "alarms.disabled": st.lists(st.sampled_from(["latency", "errors", "cpu"]), min_size=1),
     "alarms.email_addresses": st.lists(st.sampled_from(["oncall", "a@", "@b.c"]), min_size=1),
     "scaling.enabled": st.just(True),

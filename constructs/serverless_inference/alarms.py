@@ -6,6 +6,12 @@ and a typed threshold from :class:`AlarmThresholds`. Every alarm notifies one SN
 (alarm and OK); the critical ones roll up into one composite alarm, "the inference
 service is unhealthy", the single signal meant to page someone.
 
+The composite pages for sustained user-facing failure, never for one cold start: each of
+its children must breach in 3 of 3 consecutive 5-minute periods (:data:`CRITICAL_KINDS`),
+and its error children are rates that read 0 below ``error_rate_min_requests`` requests.
+
+Every statistic is one AWS documents for the metric (``limits.METRIC_STATISTICS``): a
+statistic a metric does not support gets no data, and missing data is not breaching.
 SageMaker publishes ``ModelLatency``, ``OverheadLatency`` and ``ModelSetupTime`` in
 MICROSECONDS: a ``Duration`` threshold of 2 s becomes ``Threshold: 2000000``. API
 Gateway's ``Latency`` is in milliseconds.
@@ -17,15 +23,14 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from serverless_inference.alarm_topic import new_alarm_topic
 from serverless_inference.endpoint import ServerlessEndpoint
 from serverless_inference.limits import (
     INVOCATION_TIMEOUT_SECONDS,
@@ -42,42 +47,62 @@ MAX_ALARM_WINDOW_SECONDS: Final = 86_400
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ALARM_NAME_PREFIX = re.compile(r"^[\w.:/+=@ -]{1,200}$")
-_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 class AlarmKind(StrEnum):
     """The alarms ``EndpointAlarms`` can create; the value is the key in config and ``alarms``."""
 
-    ENDPOINT_5XX_ERRORS = "endpoint_5xx_errors"
+    ENDPOINT_5XX_ERROR_RATE = "endpoint_5xx_error_rate"
     ENDPOINT_4XX_ERROR_RATE = "endpoint_4xx_error_rate"
-    MODEL_LATENCY_P99 = "model_latency_p99"
-    OVERHEAD_LATENCY_P99 = "overhead_latency_p99"
+    MODEL_LATENCY = "model_latency"
+    OVERHEAD_LATENCY = "overhead_latency"
     MODEL_SETUP_TIME = "model_setup_time"
     CONCURRENCY_UTILIZATION_HIGH = "concurrency_utilization_high"
     MEMORY_UTILIZATION_HIGH = "memory_utilization_high"
     MEMORY_UTILIZATION_LOW = "memory_utilization_low"
     PROVISIONED_CONCURRENCY_SPILLOVER = "provisioned_concurrency_spillover"
     PROVISIONED_CONCURRENCY_UTILIZATION_LOW = "provisioned_concurrency_utilization_low"
-    API_5XX_ERRORS = "api_5xx_errors"
+    API_5XX_ERROR_RATE = "api_5xx_error_rate"
     API_4XX_ERROR_RATE = "api_4xx_error_rate"
-    API_LATENCY_P99 = "api_latency_p99"
+    API_LATENCY = "api_latency"
     KEEP_WARM_ERRORS = "keep_warm_errors"
     KEEP_WARM_FAILED_PINGS = "keep_warm_failed_pings"
 
 
 CRITICAL_KINDS: Final = frozenset(
     {
-        AlarmKind.ENDPOINT_5XX_ERRORS,
-        AlarmKind.MODEL_LATENCY_P99,
+        AlarmKind.ENDPOINT_5XX_ERROR_RATE,
+        AlarmKind.MODEL_LATENCY,
         AlarmKind.CONCURRENCY_UTILIZATION_HIGH,
         AlarmKind.MEMORY_UTILIZATION_HIGH,
-        AlarmKind.API_5XX_ERRORS,
-        AlarmKind.API_LATENCY_P99,
+        AlarmKind.API_5XX_ERROR_RATE,
+        AlarmKind.API_LATENCY,
     }
 )
-"""The alarms whose ALARM state means users are hurt now: the composite alarm's rule."""
+"""The alarms whose ALARM state means users are hurt now: the composite alarm's rule.
 
-RATE_KINDS: Final = frozenset({AlarmKind.ENDPOINT_4XX_ERROR_RATE, AlarmKind.API_4XX_ERROR_RATE})
+Each evaluates :data:`SUSTAINED_PERIODS` of :data:`SUSTAINED_PERIOD` and fires only when all
+of them breach. A cold start lasts at most :data:`COLD_START_EPISODE_SECONDS` (4 minutes),
+less than one period, so it touches at most two consecutive periods and cannot put a
+critical alarm in ALARM; 15 minutes of failure can. Alarms about cold starts themselves
+(``overhead_latency``, ``model_setup_time``, keep-warm) notify but never page."""
+
+SUSTAINED_PERIOD: Final = Duration.minutes(5)
+SUSTAINED_PERIODS: Final = 3
+
+COLD_START_EPISODE_SECONDS: Final = STARTUP_TIMEOUT_SECONDS + INVOCATION_TIMEOUT_SECONDS
+"""The longest one cold start can hurt requests: new compute must download the model and
+answer ``/ping`` within 3 minutes or SageMaker fails it, and a request it then serves has
+1 minute for ``/invocations``."""
+
+RATE_KINDS: Final = frozenset(
+    {
+        AlarmKind.ENDPOINT_5XX_ERROR_RATE,
+        AlarmKind.ENDPOINT_4XX_ERROR_RATE,
+        AlarmKind.API_5XX_ERROR_RATE,
+        AlarmKind.API_4XX_ERROR_RATE,
+    }
+)
 """Alarms on ``errors / requests`` (metric math), zero below ``error_rate_min_requests``."""
 
 
@@ -119,18 +144,18 @@ _FIVE_MINUTES = Duration.minutes(5)
 _ONE_HOUR = Duration.hours(1)
 
 ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
-    AlarmKind.ENDPOINT_5XX_ERRORS: AlarmSpec(
-        what="The model container answers requests with 5XX errors",
+    AlarmKind.ENDPOINT_5XX_ERROR_RATE: AlarmSpec(
+        what="The model container answers a share of requests with 5XX errors, for 15 minutes",
         check_first="the endpoint log group /aws/sagemaker/Endpoints/<endpoint> for exceptions "
         "and out-of-memory kills, then whether a new model or image was just deployed",
-        unit=Unit.COUNT,
+        unit=Unit.RATIO,
         statistic="Sum",
-        period=_FIVE_MINUTES,
-        evaluation_periods=1,
-        datapoints_to_alarm=1,
-        comparison=_GTE,
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
+        comparison=_GT,
         missing_data=_NOT_BREACHING,
-        max_threshold=1_000_000,
+        max_threshold=1,
     ),
     AlarmKind.ENDPOINT_4XX_ERROR_RATE: AlarmSpec(
         what="Too many requests are refused with 4XX errors (bad input, or throttling)",
@@ -145,25 +170,25 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         missing_data=_NOT_BREACHING,
         max_threshold=1,
     ),
-    AlarmKind.MODEL_LATENCY_P99: AlarmSpec(
-        what="The model is slow: p99 time in the container is high",
+    AlarmKind.MODEL_LATENCY: AlarmSpec(
+        what="The model is slow: average time in the container is high, for 15 minutes",
         check_first="MemoryUtilization (swapping or a too-small memory size slows inference) and "
         "the payload sizes, then whether a new model version was deployed",
         unit=Unit.MICROSECONDS,
-        statistic="p99",
-        period=_FIVE_MINUTES,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
+        statistic="Average",
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
         comparison=_GTE,
         missing_data=_NOT_BREACHING,
         max_threshold=INVOCATION_TIMEOUT_SECONDS * 1000,
     ),
-    AlarmKind.OVERHEAD_LATENCY_P99: AlarmSpec(
-        what="Requests wait long for compute: p99 overhead latency (cold starts) is high",
+    AlarmKind.OVERHEAD_LATENCY: AlarmSpec(
+        what="Requests wait long for compute: average overhead latency (cold starts) is high",
         check_first="ModelSetupTime and the keep-warm pings; consider provisioned concurrency "
         "or a smaller image/model for faster cold starts",
         unit=Unit.MICROSECONDS,
-        statistic="p99",
+        statistic="Average",
         period=_FIVE_MINUTES,
         evaluation_periods=3,
         datapoints_to_alarm=2,
@@ -185,27 +210,27 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         max_threshold=STARTUP_TIMEOUT_SECONDS * 1000,
     ),
     AlarmKind.CONCURRENCY_UTILIZATION_HIGH: AlarmSpec(
-        what="Concurrent executions are near max concurrency: throttling (429/4XX) is next",
+        what="Concurrent executions stay near max concurrency: throttling (429/4XX) is next",
         check_first="the Invocations graph for a traffic spike, then raise max_concurrency "
         "(mind the account's total serverless concurrency quota)",
         unit=Unit.RATIO,
         statistic="Maximum",
-        period=Duration.minutes(1),
-        evaluation_periods=5,
-        datapoints_to_alarm=3,
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
         comparison=_GTE,
         missing_data=_NOT_BREACHING,
         max_threshold=1,
     ),
     AlarmKind.MEMORY_UTILIZATION_HIGH: AlarmSpec(
-        what="Memory is nearly full: out-of-memory kills are close",
+        what="Memory stays nearly full: out-of-memory kills are close",
         check_first="the endpoint logs for killed workers and the payload sizes, then raise "
         "memory_size_mb one tier",
         unit=Unit.PERCENT,
         statistic="Maximum",
-        period=_FIVE_MINUTES,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
         comparison=_GTE,
         missing_data=_NOT_BREACHING,
         max_threshold=100,
@@ -229,7 +254,7 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         check_first="the provisioned concurrency utilization graph; raise "
         "provisioned_concurrency or its autoscaling maximum",
         unit=Unit.COUNT,
-        statistic="Sum",
+        statistic="Maximum",
         period=_FIVE_MINUTES,
         evaluation_periods=3,
         datapoints_to_alarm=2,
@@ -250,18 +275,19 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         missing_data=_BREACHING,
         max_threshold=1,
     ),
-    AlarmKind.API_5XX_ERRORS: AlarmSpec(
-        what="The API answers clients with 5XX errors",
+    AlarmKind.API_5XX_ERROR_RATE: AlarmSpec(
+        what="The API answers a share of clients with 5XX errors, for 15 minutes",
         check_first="the API execution logs (integration errors, 504 timeouts on cold starts "
-        "longer than 29 s), then the endpoint 5XX alarm",
-        unit=Unit.COUNT,
+        "longer than the integration timeout, 503 while the model is not ready), then the "
+        "endpoint 5XX alarm",
+        unit=Unit.RATIO,
         statistic="Sum",
-        period=_FIVE_MINUTES,
-        evaluation_periods=1,
-        datapoints_to_alarm=1,
-        comparison=_GTE,
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
+        comparison=_GT,
         missing_data=_NOT_BREACHING,
-        max_threshold=1_000_000,
+        max_threshold=1,
     ),
     AlarmKind.API_4XX_ERROR_RATE: AlarmSpec(
         what="Too many API requests are refused with 4XX errors",
@@ -276,15 +302,15 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         missing_data=_NOT_BREACHING,
         max_threshold=1,
     ),
-    AlarmKind.API_LATENCY_P99: AlarmSpec(
-        what="Clients wait long: p99 API latency is high",
+    AlarmKind.API_LATENCY: AlarmSpec(
+        what="Clients wait long: p99 API latency is high, for 15 minutes",
         check_first="IntegrationLatency against the endpoint's ModelLatency and OverheadLatency "
-        "(cold starts); past 29 s clients get 504",
+        "(cold starts); past the integration timeout (29 s) clients get 504",
         unit=Unit.MILLISECONDS,
         statistic="p99",
-        period=_FIVE_MINUTES,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
         comparison=_GTE,
         missing_data=_NOT_BREACHING,
         max_threshold=300_000,
@@ -327,38 +353,41 @@ class AlarmThresholds:
     SageMaker, milliseconds for API Gateway).
     """
 
-    endpoint_5xx_errors: int = 5
-    """Default: 5 errors in 5 minutes."""
+    endpoint_5xx_error_rate: float = 0.05
+    """Default: 0.05 (5 % of invocations), in 3 of 3 five-minute periods."""
     endpoint_4xx_error_rate: float = 0.05
     """Default: 0.05 (5 % of invocations), in 2 of 3 five-minute periods."""
-    model_latency_p99: Duration = field(default_factory=lambda: Duration.seconds(2))
-    """Default: 2 s (2000000 microseconds), in 2 of 3 five-minute periods."""
-    overhead_latency_p99: Duration = field(default_factory=lambda: Duration.seconds(10))
-    """Default: 10 s, in 2 of 3 five-minute periods."""
+    model_latency: Duration = field(default_factory=lambda: Duration.seconds(2))
+    """Default: 2 s (2000000 microseconds) on average, in 3 of 3 five-minute periods."""
+    overhead_latency: Duration = field(default_factory=lambda: Duration.seconds(10))
+    """Default: 10 s on average, in 2 of 3 five-minute periods."""
     model_setup_time: Duration = field(default_factory=lambda: Duration.seconds(60))
     """Default: 60 s (setup must finish within 180 s), maximum in 5 minutes."""
     concurrency_utilization_high: float = 0.8
-    """Default: 0.8 of max concurrency, in 3 of 5 minutes."""
+    """Default: 0.8 of max concurrency, in 3 of 3 five-minute periods."""
     memory_utilization_high: float = 90.0
-    """Default: 90 %, in 2 of 3 five-minute periods."""
+    """Default: 90 %, in 3 of 3 five-minute periods."""
     memory_utilization_low: float = 25.0
     """Default: 25 % (memory could at least halve), peak below it in 6 of 24 hours."""
-    provisioned_concurrency_spillover: int = 5
-    """Default: 5 spilled-over invocations in 5 minutes, in 2 of 3 periods."""
+    provisioned_concurrency_spillover: int = 1
+    """Default: 1, the largest value SageMaker published in a 5-minute period (AWS documents
+    Average, Maximum and Minimum for this metric, not Sum), in 2 of 3 periods: any spillover."""
     provisioned_concurrency_utilization_low: float = 0.2
     """Default: 0.2, hourly average below it for 24 hours."""
-    api_5xx_errors: int = 5
-    """Default: 5 errors in 5 minutes."""
+    api_5xx_error_rate: float = 0.05
+    """Default: 0.05 (5 % of requests), in 3 of 3 five-minute periods."""
     api_4xx_error_rate: float = 0.1
     """Default: 0.1 (10 % of requests; 403/429 from auth and usage plans count too)."""
-    api_latency_p99: Duration = field(default_factory=lambda: Duration.seconds(10))
-    """Default: 10 s (the integration times out at 29 s)."""
+    api_latency: Duration = field(default_factory=lambda: Duration.seconds(10))
+    """Default: 10 s at p99 (the integration times out at 29 s), in 3 of 3 five-minute
+    periods."""
     keep_warm_errors: int = 1
     """Default: 1 error in 5 minutes, in 2 of 3 periods."""
     keep_warm_failed_pings: int = 1
     """Default: 1 failed ping in 5 minutes, in 2 of 3 periods."""
     error_rate_min_requests: int = 10
-    """Requests in a 5-minute period below which the error-rate alarms read 0. Default: 10."""
+    """Requests in a 5-minute period below which the error-rate alarms read 0: a few failed
+    requests to a quiet endpoint are not an outage. Default: 10."""
 
     def threshold_of(self, kind: AlarmKind) -> float:
         """The CloudWatch ``Threshold`` of ``kind``, in the unit the metric is published in."""
@@ -491,7 +520,8 @@ def alarm_description(kind: AlarmKind, threshold: str, subject: str) -> str:
     spec = ALARM_SPECS[kind]
     return (
         f"{spec.what} ({subject}). Fires when {threshold}. Check first: {spec.check_first}. "
-        f"Tune or disable with alarms.thresholds.{kind.value} / alarms.disabled."
+        f"Tune it with the AlarmThresholds field {kind.value}, or leave it out by passing "
+        f"{kind.value} in disabled."
     )
 
 
@@ -523,14 +553,18 @@ class EndpointAlarms(Construct):
     :param keep_warm: its keep-warm pinger. Default: - no keep-warm alarms.
     :param thresholds: the threshold of every alarm. Default: ``AlarmThresholds()``.
     :param disabled: alarm kinds not to create. Default: - none.
-    :param topic: the topic every alarm notifies (alarm and OK). Default: - a new topic
-        encrypted with a new customer-managed KMS key (USD 1/month) that CloudWatch may use,
-        TLS-only publishing.
+    :param topic: the topic every alarm notifies (alarm and OK). Its topic policy (if it has
+        one) must allow ``cloudwatch.amazonaws.com`` to ``sns:Publish``, and its KMS key (if
+        encrypted) must allow it ``kms:Decrypt`` and ``kms:GenerateDataKey*``: this construct
+        does not change a topic it did not create. Default: - a new topic encrypted with a
+        new customer-managed KMS key (USD 1/month), TLS-only, that this construct's alarms
+        may publish to.
     :param email_addresses: e-mail addresses subscribed to the topic. Default: - none.
     :param pager_topic: topic of the composite "service unhealthy" alarm alone, for a
-        pager. Default: - the composite alarm notifies ``topic``.
+        pager; it must allow CloudWatch as ``topic`` must. Default: - the composite alarm
+        notifies ``topic``.
     :param dashboard: whether to create the CloudWatch dashboard (USD 3/month beyond the
-        account's first three). Default: True.
+        account's first three), named ``<alarm_name_prefix>-<region>``. Default: True.
     :param price_per_gb_second: serverless compute price for the dashboard's cost
         estimate. Default: 0.00002 (us-east-1 on demand).
     :param alarm_name_prefix: start of every alarm name. Default: - the stack name.
@@ -567,7 +601,9 @@ class EndpointAlarms(Construct):
         self.endpoint = endpoint
         self.thresholds = thresholds
         self.alarm_name_prefix = prefix
-        self.topic: sns.ITopic = topic if topic is not None else self._new_topic()
+        self.topic: sns.ITopic = (
+            topic if topic is not None else new_alarm_topic(self, alarm_name_prefix=prefix)
+        )
         for address in email_addresses:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.pager_topic = pager_topic
@@ -588,7 +624,7 @@ class EndpointAlarms(Construct):
                 alarm_description=(
                     "The inference service is unhealthy: a critical alarm is in ALARM "
                     f"({', '.join(sorted(kind for kind in self.alarms if kind in CRITICAL_KINDS))})"
-                    "."
+                    ", each after 15 minutes of sustained failure (never for one cold start)."
                     " Check first: which child alarm fired (alarm history of this composite) "
                     "and follow its 'Check first' line."
                 ),
@@ -614,38 +650,8 @@ class EndpointAlarms(Construct):
                 composite_alarm=self.composite_alarm,
                 thresholds=thresholds,
                 price_per_gb_second=price_per_gb_second,
-                dashboard_name=prefix if _DASHBOARD_NAME.match(prefix) else None,
+                name_prefix=prefix,
             )
-
-    def _new_topic(self) -> sns.Topic:
-        key = kms.Key(
-            self,
-            "TopicKey",
-            description="Encrypts the alarm notifications of a serverless inference endpoint",
-            enable_key_rotation=True,
-            # Only transient notifications are encrypted with it: a retained key would bill
-            # USD 1/month after `cdk destroy` for nothing.
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
-        )
-        # CloudWatch publishes to an encrypted topic with this key: without this statement
-        # the alarms deploy cleanly and every notification is silently dropped. The AWS
-        # managed alias/aws/sns key cannot be used, its policy does not allow CloudWatch.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
-        return sns.Topic(
-            self,
-            "Topic",
-            display_name="Serverless inference alarms",
-            master_key=key,
-            enforce_ssl=True,
-        )
 
     def _alarm_metrics(
         self,
@@ -669,18 +675,21 @@ class EndpointAlarms(Construct):
             )
 
         K = AlarmKind  # noqa: N806 - a short alias keeps the table readable
+        invocations = endpoint.metric_invocations(statistic="Sum", period=SUSTAINED_PERIOD)
         metrics: dict[AlarmKind, cloudwatch.IMetric] = {
-            K.ENDPOINT_5XX_ERRORS: endpoint.metric_invocation_5xx_errors(
-                **spec_options(K.ENDPOINT_5XX_ERRORS)
+            K.ENDPOINT_5XX_ERROR_RATE: rate(
+                K.ENDPOINT_5XX_ERROR_RATE,
+                endpoint.metric_invocation_5xx_errors(**spec_options(K.ENDPOINT_5XX_ERROR_RATE)),
+                invocations,
             ),
             K.ENDPOINT_4XX_ERROR_RATE: rate(
                 K.ENDPOINT_4XX_ERROR_RATE,
                 endpoint.metric_invocation_4xx_errors(**spec_options(K.ENDPOINT_4XX_ERROR_RATE)),
-                endpoint.metric_invocations(**spec_options(K.ENDPOINT_4XX_ERROR_RATE)),
+                invocations,
             ),
-            K.MODEL_LATENCY_P99: endpoint.metric_model_latency(**spec_options(K.MODEL_LATENCY_P99)),
-            K.OVERHEAD_LATENCY_P99: endpoint.metric_overhead_latency(
-                **spec_options(K.OVERHEAD_LATENCY_P99)
+            K.MODEL_LATENCY: endpoint.metric_model_latency(**spec_options(K.MODEL_LATENCY)),
+            K.OVERHEAD_LATENCY: endpoint.metric_overhead_latency(
+                **spec_options(K.OVERHEAD_LATENCY)
             ),
             K.MODEL_SETUP_TIME: endpoint.metric_model_setup_time(
                 **spec_options(K.MODEL_SETUP_TIME)
@@ -709,17 +718,19 @@ class EndpointAlarms(Construct):
                 )
             )
         if api is not None:
-            metrics[K.API_5XX_ERRORS] = api.metric_server_error().with_(
-                **spec_options(K.API_5XX_ERRORS)
+            # API Gateway documents SampleCount for Count (Sum and Average for the errors).
+            requests = api.metric_count().with_(statistic="SampleCount", period=SUSTAINED_PERIOD)
+            metrics[K.API_5XX_ERROR_RATE] = rate(
+                K.API_5XX_ERROR_RATE,
+                api.metric_server_error().with_(**spec_options(K.API_5XX_ERROR_RATE)),
+                requests,
             )
             metrics[K.API_4XX_ERROR_RATE] = rate(
                 K.API_4XX_ERROR_RATE,
                 api.metric_client_error().with_(**spec_options(K.API_4XX_ERROR_RATE)),
-                api.metric_count().with_(**spec_options(K.API_4XX_ERROR_RATE)),
+                requests,
             )
-            metrics[K.API_LATENCY_P99] = api.metric_latency().with_(
-                **spec_options(K.API_LATENCY_P99)
-            )
+            metrics[K.API_LATENCY] = api.metric_latency().with_(**spec_options(K.API_LATENCY))
         if keep_warm is not None:
             metrics[K.KEEP_WARM_ERRORS] = keep_warm.metric_errors().with_(
                 **spec_options(K.KEEP_WARM_ERRORS)

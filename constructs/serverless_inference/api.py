@@ -54,6 +54,8 @@ MAX_BURST_LIMIT: Final = 5000
 MIN_INTEGRATION_TIMEOUT_MS: Final = 50
 MAX_INTEGRATION_TIMEOUT_MS: Final = 60_000
 """SageMaker gives ``/invocations`` 60 s; over 29 s needs a raised API Gateway quota."""
+MAX_EDGE_INTEGRATION_TIMEOUT_MS: Final = 29_000
+"""API Gateway allows timeouts above 29 s for regional (and private) REST APIs only."""
 RETRY_AFTER_THROTTLED_SECONDS: Final = 1
 RETRY_AFTER_NOT_READY_SECONDS: Final = 10
 RETRY_AFTER_UNAVAILABLE_SECONDS: Final = 5
@@ -105,7 +107,9 @@ FORWARDED_REQUEST_HEADERS: Final = (
 """Client headers passed on to ``InvokeEndpoint`` (SageMaker drops any other)."""
 ERROR_TYPE_HEADER: Final = "X-SageMaker-Error-Type"
 """Response header carrying SageMaker's ``x-amzn-ErrorType`` to the client on errors."""
-_CORS_HEADER: Final = "Access-Control-Allow-Origin"
+CORS_EXPOSED_HEADERS: Final = ("Retry-After", ERROR_TYPE_HEADER)
+"""Response headers a browser script may read besides the CORS-safelisted ones (``Content-Type``
+is one of those)."""
 
 # --- Velocity mapping templates of the integration responses ------------------------------
 # API Gateway selects an integration response by a regex on SageMaker's HTTP status code
@@ -119,7 +123,22 @@ _READ_MESSAGE: Final = (
     "#set($message = \"$!input.path('$.message')\")\n"
     '#if($message == "")#set($message = "$!input.path(\'$.Message\')")#end\n'
 )
-_JSON_MESSAGE: Final = '$util.escapeJavaScript($message).replaceAll("\\\\\'","\'")'
+ARN_PATTERN: Final = r"arn:aws[a-z-]*:[A-Za-z0-9_/:.+=@,*-]*[A-Za-z0-9_/+=@*-]"
+"""An ARN of any partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...), without the sentence's
+final ``.``, ``,`` or ``:``."""
+ACCOUNT_ID_PATTERN: Final = r"(?<![0-9])[0-9]{12}(?![0-9])"
+"""A 12-digit number on its own: an AWS account ID (a model's own 12-digit numbers too)."""
+ARN_REDACTED: Final = "<arn>"
+ACCOUNT_ID_REDACTED: Final = "<account>"
+# Single-quoted Velocity strings are not interpolated; the patterns use only what Java's and
+# Python's regular expressions read alike (classes, counts, lookarounds) and no quote or $.
+_REDACTED_MESSAGE: Final = (
+    f"$message.replaceAll('{ARN_PATTERN}', '{ARN_REDACTED}')"
+    f".replaceAll('{ACCOUNT_ID_PATTERN}', '{ACCOUNT_ID_REDACTED}')"
+)
+_JSON_MESSAGE: Final = "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replaceAll("\\\\\'","\'")'
+"""The message as the inside of a JSON string, with ARNs and account IDs redacted: callers
+see the model's own explanation, never which account or role served it."""
 
 VALIDATION_OR_THROTTLING_TEMPLATE: Final = (
     _READ_MESSAGE + "#set($type = \"$!input.path('$.__type')\")\n"
@@ -363,11 +382,15 @@ class InferenceApi(Construct):
     :param cors_allow_origin: one origin (``https://app.example.com``) or ``*`` allowed to
         call from a browser; adds OPTIONS preflight and CORS headers. Default: - no CORS.
     :param tracing_enabled: X-Ray tracing of the stage. Default: False.
+    :param detailed_metrics: per-method CloudWatch metrics (dimensions ``ApiName``, ``Method``,
+        ``Resource``, ``Stage``), billed by CloudWatch as custom metrics. The ``ApiName`` +
+        ``Stage`` metrics that the alarms and ``metric_*()`` use are published without them,
+        free. Default: False.
     :param log_retention: retention of the JSON access log group. Default: one month.
     :param integration_timeout: how long API Gateway waits for SageMaker (50 ms..60 s; above
-        29 s needs a raised API Gateway quota). A cold start that takes longer gives the
-        client a 504 while SageMaker still runs (and bills) the request.
-        Default: 29 seconds.
+        29 s only with ``endpoint_type`` ``REGIONAL`` and a raised API Gateway quota). A cold
+        start that takes longer gives the client a 504 while SageMaker still runs (and bills)
+        the request. Default: 29 seconds.
     :param stage_name: name of the stage, the first URL segment. Default: ``v1``.
     :param endpoint_type: ``REGIONAL`` or ``EDGE``. Default: ``REGIONAL``.
     :param cloud_watch_role: create the account-level role API Gateway writes logs with
@@ -392,6 +415,7 @@ class InferenceApi(Construct):
         binary_media_types: Sequence[str] | None = None,
         cors_allow_origin: str | None = None,
         tracing_enabled: bool = False,
+        detailed_metrics: bool = False,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         integration_timeout: Duration = DEFAULT_INTEGRATION_TIMEOUT,
         stage_name: str = DEFAULT_STAGE_NAME,
@@ -408,6 +432,7 @@ class InferenceApi(Construct):
             if binary_media_types is not None
             else list(DEFAULT_BINARY_MEDIA_TYPES)
         )
+        timeout_ms = integration_timeout.to_milliseconds()
         check_api_props(
             problems,
             path=path,
@@ -415,7 +440,7 @@ class InferenceApi(Construct):
             throttle_burst_limit=throttle_burst_limit,
             binary_media_types=media_types,
             cors_allow_origin=cors_allow_origin,
-            integration_timeout_ms=integration_timeout.to_milliseconds(),
+            integration_timeout_ms=timeout_ms,
             stage_name=stage_name,
         )
         if resolved_auth is not None:
@@ -425,6 +450,17 @@ class InferenceApi(Construct):
         if endpoint_type.value not in ENDPOINT_TYPES:
             problems.add(
                 "endpoint_type", endpoint_type.value, "one of " + ", ".join(ENDPOINT_TYPES)
+            )
+        if (
+            endpoint_type == apigw.EndpointType.EDGE
+            and timeout_ms > MAX_EDGE_INTEGRATION_TIMEOUT_MS
+        ):
+            problems.add(
+                "integration_timeout",
+                f"{timeout_ms:g} ms with endpoint_type EDGE",
+                f"at most {MAX_EDGE_INTEGRATION_TIMEOUT_MS // 1000} s when endpoint_type is EDGE "
+                "(API Gateway allows longer integration timeouts for regional REST APIs only: "
+                "use endpoint_type REGIONAL or a shorter integration_timeout)",
             )
         problems.raise_if_any()
         assert resolved_auth is not None
@@ -465,7 +501,7 @@ class InferenceApi(Construct):
                 stage_name=stage_name,
                 throttling_rate_limit=rate,
                 throttling_burst_limit=burst,
-                metrics_enabled=True,
+                metrics_enabled=detailed_metrics,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 tracing_enabled=tracing_enabled,
@@ -478,6 +514,10 @@ class InferenceApi(Construct):
         self.stage = self.rest_api.deployment_stage
         self.stage_name = stage_name
 
+        # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
+        # document them for integration credentials and does not send aws:SourceAccount when
+        # it assumes this role, so such a condition would fail every call
+        # (docs/aws-behaviour.md, "IAM: execution roles and confused-deputy protection").
         self.role = iam.Role(
             self,
             "CredentialsRole",
@@ -498,7 +538,7 @@ class InferenceApi(Construct):
             wafv2.CfnWebACLAssociation(
                 self, "WebAcl", resource_arn=self.stage.stage_arn, web_acl_arn=web_acl_arn
             )
-        self._acknowledge(cloud_watch_role=cloud_watch_role, waf=web_acl_arn is not None)
+        self._acknowledge(cloud_watch_role=cloud_watch_role)
         self.add_endpoint(path, endpoint)
 
     # --- routes ------------------------------------------------------------------------------
@@ -519,6 +559,7 @@ class InferenceApi(Construct):
 
         endpoint.grant_invoke(self.role)
         self._endpoints.append(endpoint)
+        self._redeploy_when_replaced(endpoint)
         integration = apigw.AwsIntegration(
             service="runtime.sagemaker",
             path=f"endpoints/{endpoint.endpoint_name}/invocations",
@@ -546,7 +587,7 @@ class InferenceApi(Construct):
                     "X-Amz-Security-Token",
                     "X-Api-Key",
                 ],
-                expose_headers=["Retry-After", ERROR_TYPE_HEADER],
+                expose_headers=list(CORS_EXPOSED_HEADERS),
             )
         auth = self.auth
         resource.add_method(
@@ -566,6 +607,23 @@ class InferenceApi(Construct):
         self.route_urls[path] = url
         return url
 
+    def _redeploy_when_replaced(self, endpoint: ServerlessEndpoint) -> None:
+        """Make the stage's deployment change whenever ``endpoint`` is replaced.
+
+        The integration URI names the endpoint through ``GetAtt EndpointName``: CDK hashes
+        that expression into the deployment's logical ID, not the name it resolves to at
+        deploy time, so a new endpoint name alone would leave the stage on the old deployment,
+        calling an endpoint that no longer exists. The endpoint is replaced when its logical
+        ID or its ``EndpointName`` (its only create-only property) changes, so both go into
+        the deployment's logical ID.
+        """
+        deployment = self.rest_api.latest_deployment
+        assert deployment is not None  # the RestApi is created with deploy=True
+        resource = endpoint.endpoint
+        deployment.add_to_logical_id(
+            {"endpoint": resource.logical_id, "endpointName": resource.endpoint_name}
+        )
+
     def _integration_response(self, mapping: ErrorMapping) -> apigw.IntegrationResponse:
         parameters: dict[str, str] = {}
         if mapping.template is None:
@@ -579,8 +637,8 @@ class InferenceApi(Construct):
             )
         if mapping.retry_after_seconds is not None:
             parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
-        if self._cors_allow_origin is not None:
-            parameters[f"method.response.header.{_CORS_HEADER}"] = f"'{self._cors_allow_origin}'"
+        for name, value in self._cors_headers().items():
+            parameters[f"method.response.header.{name}"] = f"'{value}'"
         return apigw.IntegrationResponse(
             status_code=mapping.status_code,
             selection_pattern=mapping.selection_pattern,
@@ -588,15 +646,34 @@ class InferenceApi(Construct):
             response_templates=(
                 {"application/json": mapping.template} if mapping.template is not None else None
             ),
+            # A JSON error body is text: without this, a request whose Accept is one of the
+            # binary media types makes API Gateway base64-decode it, and the client gets a 500.
+            # The success response has no template and converts nothing: bytes stay bytes.
+            content_handling=(
+                apigw.ContentHandling.CONVERT_TO_TEXT if mapping.template is not None else None
+            ),
         )
+
+    def _cors_headers(self) -> dict[str, str]:
+        """The CORS headers of every actual response (browsers read ``Expose-Headers`` there,
+        not on the preflight), by name; none without CORS. ``Vary: Origin`` tells caches the
+        answer depends on the origin unless every origin is allowed."""
+        origin = self._cors_allow_origin
+        if origin is None:
+            return {}
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
+        }
+        if origin != "*":
+            headers["Vary"] = "Origin"
+        return headers
 
     def _method_responses(self) -> list[apigw.MethodResponse]:
         statuses = sorted(
             {m.status_code for m in ERROR_MAPPING} | {s for m in ERROR_MAPPING for s in m.overrides}
         )
-        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER]
-        if self._cors_allow_origin is not None:
-            headers.append(_CORS_HEADER)
+        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER, *self._cors_headers()]
         return [
             apigw.MethodResponse(
                 status_code=status,
@@ -655,13 +732,8 @@ class InferenceApi(Construct):
         return sum(endpoint.max_concurrency for endpoint in self._endpoints)
 
     def _add_gateway_responses(self) -> None:
-        cors = (
-            {_CORS_HEADER: f"'{self._cors_allow_origin}'"}
-            if self._cors_allow_origin is not None
-            else {}
-        )
         for response_type, status, template, retry_after in _GATEWAY_RESPONSES:
-            headers = dict(cors)
+            headers = {name: f"'{value}'" for name, value in self._cors_headers().items()}
             if retry_after is not None:
                 headers["Retry-After"] = f"'{retry_after}'"
             self.rest_api.add_gateway_response(
@@ -672,20 +744,11 @@ class InferenceApi(Construct):
                 response_headers=headers or None,
             )
 
-    def _acknowledge(self, *, cloud_watch_role: bool, waf: bool) -> None:
+    def _acknowledge(self, *, cloud_watch_role: bool) -> None:
+        """Acknowledge what this construct makes safe by design or what its props chose
+        explicitly. WAF (``AwsSolutions-APIG3``) and a Cognito authorizer
+        (``AwsSolutions-COG4``) are the app's decisions: they stay in the app's report."""
         mode = self.auth.mode
-        if mode != "cognito":
-            nag.acknowledge(
-                self,
-                "AwsSolutions-COG4",
-                {
-                    "iam": "Methods are authorized with IAM (SigV4), not a Cognito user pool",
-                    "api_key": "Methods require an API key of a usage plan (auth=api_key chosen "
-                    "explicitly), not a Cognito user pool",
-                    "none": "Authorization explicitly disabled (auth=none); a synth warning "
-                    "says so",
-                }[mode],
-            )
         if mode in ("api_key", "none"):
             nag.acknowledge(
                 self,
@@ -695,13 +758,6 @@ class InferenceApi(Construct):
                 if mode == "api_key"
                 else "auth=none chosen explicitly as a documented opt-out; a synth warning "
                 "annotation flags it",
-            )
-        if not waf:
-            nag.acknowledge(
-                self,
-                "AwsSolutions-APIG3",
-                "WAF is an opt-in cost (web_acl_arn); without it the stage throttle and "
-                "authorization on every method still limit abuse",
             )
         if cloud_watch_role:
             nag.acknowledge(
@@ -878,9 +934,11 @@ def check_api_settings(
     stage_name: str,
     cloud_watch_role: bool,
     web_acl_arn: str | None,
+    detailed_metrics: bool = False,
 ) -> None:
-    """Record problems of the app's ``api`` configuration section, named by key."""
-    del enabled, tracing_enabled, cloud_watch_role
+    """Record problems of the app's ``api`` configuration section, named by key.
+    ``detailed_metrics`` (a bool, nothing to check) is accepted before the section has it."""
+    del enabled, tracing_enabled, cloud_watch_role, detailed_metrics
     check_api_props(
         problems,
         path=path,

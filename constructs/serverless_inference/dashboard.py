@@ -1,8 +1,14 @@
-"""The CloudWatch dashboard of ``EndpointAlarms``: traffic, errors, latency, capacity, cost."""
+"""The CloudWatch dashboard of ``EndpointAlarms``: traffic, errors, latency, capacity, cost.
 
+Every graph uses a statistic AWS documents for its metric (``limits.METRIC_STATISTICS``),
+and keeps the period its title states whatever time range the reader picks
+(``PeriodOverride.INHERIT``).
+"""
+
+import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
@@ -16,6 +22,20 @@ THIRD_WIDTH = 8
 HEIGHT = 6
 _FIVE_MINUTES = Duration.minutes(5)
 _ONE_HOUR = Duration.hours(1)
+_NAME_PREFIX = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+"""Dashboard names are 1-255 characters of ``[A-Za-z0-9_-]``; 200 leave room for the region."""
+
+
+def dashboard_name(scope: Construct, name_prefix: str) -> str | None:
+    """``<name_prefix>-<region>``, or ``None`` (CloudFormation generates a unique name) when
+    the prefix has characters a dashboard name cannot hold.
+
+    Dashboard names are global per account: the region keeps the same stack deployed to
+    two regions from colliding. In a region-agnostic stack it is the ``AWS::Region`` token.
+    """
+    if is_token(name_prefix) or not _NAME_PREFIX.match(name_prefix):
+        return None
+    return f"{name_prefix}-{Stack.of(scope).region}"
 
 
 def cost_per_hour_expression(memory_size_mb: int, price_per_gb_second: float) -> str:
@@ -46,15 +66,17 @@ def build_dashboard(
     composite_alarm: cloudwatch.IAlarm | None,
     thresholds: AlarmThresholds,
     price_per_gb_second: float,
-    dashboard_name: str | None,
+    name_prefix: str,
 ) -> cloudwatch.Dashboard:
-    """A dashboard with one row per concern; rows for the API, keep-warm and provisioned
-    concurrency appear only when those exist."""
+    """A dashboard named ``<name_prefix>-<region>`` (see :func:`dashboard_name`) with one row
+    per concern; rows for the API, keep-warm and provisioned concurrency appear only when
+    those exist."""
     dashboard = cloudwatch.Dashboard(
         scope,
         construct_id,
-        dashboard_name=dashboard_name,
+        dashboard_name=dashboard_name(scope, name_prefix),
         default_interval=Duration.hours(3),
+        period_override=cloudwatch.PeriodOverride.INHERIT,
     )
     dashboard.add_widgets(
         cloudwatch.TextWidget(
@@ -62,7 +84,8 @@ def build_dashboard(
                 f"# Serverless inference: endpoint {endpoint.endpoint_name}\n"
                 "SageMaker latencies (ModelLatency, OverheadLatency, ModelSetupTime) are in "
                 "**microseconds**; API Gateway latencies in milliseconds. No data means the "
-                "endpoint scaled to zero. The cost graph estimates on-demand compute only."
+                "endpoint scaled to zero. Each graph keeps the period its title states. "
+                "The cost graph estimates on-demand compute only."
             ),
             width=FULL_WIDTH,
             height=2,
@@ -71,20 +94,28 @@ def build_dashboard(
     dashboard.add_widgets(
         _graph(
             "Invocations and errors (sum per 5 min)",
-            left=[endpoint.metric_invocations(period=_FIVE_MINUTES, label="Invocations")],
+            left=[
+                endpoint.metric_invocations(
+                    statistic="Sum", period=_FIVE_MINUTES, label="Invocations"
+                )
+            ],
             right=[
-                endpoint.metric_invocation_4xx_errors(period=_FIVE_MINUTES, label="4XX errors"),
-                endpoint.metric_invocation_5xx_errors(period=_FIVE_MINUTES, label="5XX errors"),
+                endpoint.metric_invocation_4xx_errors(
+                    statistic="Sum", period=_FIVE_MINUTES, label="4XX errors"
+                ),
+                endpoint.metric_invocation_5xx_errors(
+                    statistic="Sum", period=_FIVE_MINUTES, label="5XX errors"
+                ),
             ],
             width=THIRD_WIDTH,
         ),
         _graph(
-            "ModelLatency and OverheadLatency (microseconds)",
+            "ModelLatency and OverheadLatency per 5 min (microseconds)",
             left=[
                 endpoint.metric_model_latency(
                     statistic=statistic, period=_FIVE_MINUTES, label=f"ModelLatency {statistic}"
                 )
-                for statistic in ("p50", "p90", "p99")
+                for statistic in ("Average", "Maximum")
             ]
             + [
                 endpoint.metric_overhead_latency(
@@ -92,17 +123,17 @@ def build_dashboard(
                     period=_FIVE_MINUTES,
                     label=f"OverheadLatency {statistic}",
                 )
-                for statistic in ("p50", "p99")
+                for statistic in ("Average", "Maximum")
             ],
             left_annotations=[
                 _line(
-                    thresholds.threshold_of(AlarmKind.MODEL_LATENCY_P99), "ModelLatency p99 alarm"
+                    thresholds.threshold_of(AlarmKind.MODEL_LATENCY), "ModelLatency average alarm"
                 )
             ],
             width=THIRD_WIDTH,
         ),
         _graph(
-            "ModelSetupTime: new compute launched (microseconds)",
+            "ModelSetupTime: new compute launched, per 5 min (microseconds)",
             left=[
                 endpoint.metric_model_setup_time(
                     statistic=statistic, period=_FIVE_MINUTES, label=f"ModelSetupTime {statistic}"
@@ -119,10 +150,12 @@ def build_dashboard(
     )
     dashboard.add_widgets(
         _graph(
-            "Concurrency utilization (1 = max concurrency: throttling)",
+            "Concurrency utilization, maximum per minute (1 = max concurrency: throttling)",
             left=[
                 endpoint.metric_concurrent_executions_utilization(
-                    period=Duration.minutes(1), label="Concurrent executions / max"
+                    statistic="Maximum",
+                    period=Duration.minutes(1),
+                    label="Concurrent executions / max",
                 )
             ],
             left_annotations=[
@@ -134,7 +167,7 @@ def build_dashboard(
             width=THIRD_WIDTH,
         ),
         _graph(
-            "Memory utilization (%)",
+            "Memory utilization per 5 min (%)",
             left=[
                 endpoint.metric_memory_utilization(
                     statistic=statistic, period=_FIVE_MINUTES, label=f"Memory {statistic}"
@@ -156,27 +189,28 @@ def build_dashboard(
     if endpoint.provisioned_concurrency is not None:
         dashboard.add_widgets(
             _graph(
-                "Provisioned concurrency: executions and utilization",
+                "Provisioned concurrency: executions and utilization per 5 min",
                 left=[
                     endpoint.metric_provisioned_concurrency_executions(
-                        period=_FIVE_MINUTES, label="PC executions (max)"
+                        statistic="Maximum", period=_FIVE_MINUTES, label="PC executions (max)"
                     )
                 ],
                 right=[
                     endpoint.metric_provisioned_concurrency_utilization(
-                        period=_FIVE_MINUTES, label="PC utilization (avg)"
+                        statistic="Average", period=_FIVE_MINUTES, label="PC utilization (avg)"
                     )
                 ],
                 width=HALF_WIDTH,
             ),
             _graph(
-                "Provisioned concurrency: invocations and spillover (sum per 5 min)",
+                # AWS documents Average, Maximum and Minimum for these two, not Sum.
+                "Provisioned concurrency: invocations and spillover, maximum per 5 min",
                 left=[
                     endpoint.metric_provisioned_concurrency_invocations(
-                        period=_FIVE_MINUTES, label="Served by PC"
+                        statistic="Maximum", period=_FIVE_MINUTES, label="Served by PC"
                     ),
                     endpoint.metric_provisioned_concurrency_spillover_invocations(
-                        period=_FIVE_MINUTES, label="Spilled over (on demand)"
+                        statistic="Maximum", period=_FIVE_MINUTES, label="Spilled over (on demand)"
                     ),
                 ],
                 width=HALF_WIDTH,
@@ -185,22 +219,24 @@ def build_dashboard(
     if api is not None:
         dashboard.add_widgets(
             _graph(
-                "API requests and errors (sum per 5 min)",
+                "API requests and errors per 5 min",
                 left=[
-                    api.metric_count().with_(statistic="Sum", period=_FIVE_MINUTES, label="Count")
+                    api.metric_count().with_(
+                        statistic="SampleCount", period=_FIVE_MINUTES, label="Requests"
+                    )
                 ],
                 right=[
                     api.metric_client_error().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="4XX"
+                        statistic="Sum", period=_FIVE_MINUTES, label="4XX (sum)"
                     ),
                     api.metric_server_error().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="5XX"
+                        statistic="Sum", period=_FIVE_MINUTES, label="5XX (sum)"
                     ),
                 ],
                 width=HALF_WIDTH,
             ),
             _graph(
-                "API latency (milliseconds)",
+                "API latency per 5 min (milliseconds)",
                 left=[
                     api.metric_latency().with_(
                         statistic=statistic, period=_FIVE_MINUTES, label=f"Latency {statistic}"
@@ -213,7 +249,7 @@ def build_dashboard(
                     )
                 ],
                 left_annotations=[
-                    _line(thresholds.threshold_of(AlarmKind.API_LATENCY_P99), "Latency p99 alarm")
+                    _line(thresholds.threshold_of(AlarmKind.API_LATENCY), "Latency p99 alarm")
                 ],
                 width=HALF_WIDTH,
             ),
@@ -239,7 +275,7 @@ def build_dashboard(
                 width=HALF_WIDTH,
             ),
             _graph(
-                "Keep-warm ping latency",
+                "Keep-warm ping latency per 5 min (milliseconds)",
                 left=[
                     keep_warm.metric_ping_latency().with_(
                         statistic=statistic, period=_FIVE_MINUTES, label=f"Ping latency {statistic}"
