@@ -16,9 +16,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMPS)/python: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+$(STAMPS)/python: $(BIN)/python requirements.txt requirements-dev.txt cli/requirements.txt pyproject.toml cli/pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps -e cli
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -40,21 +41,28 @@ typecheck: $(STAMPS)/python
 unit: $(STAMPS)/python $(STAMPS)/node
 	$(BIN)/pytest
 
-test-wheel: $(STAMPS)/python ## Build the wheel, install it in a fresh venv, synthesize an app with it
+test-wheel: $(STAMPS)/python ## Build both wheels, check their metadata, install them in a fresh venv, synthesize an app and run the command
 	$(BIN)/pytest -m wheel
 
 bench: $(STAMPS)/python $(STAMPS)/node ## Synth time of this app vs a bare app, and the tests' time
 	$(BIN)/python scripts/bench.py
 
+# ENV=dev: that environment's own stack only (never the pipeline stack). No ENV: every
+# top-level stack: each environment's, or the pipeline stack alone once cdk.json configures
+# a pipeline (its stages deploy the environments; `--all` never selects stacks inside them).
+STACK_PREFIX := ServerlessInference
+STACKS = $(if $(ENV),-c env=$(ENV) $(STACK_PREFIX)-$(ENV),--all)
+
 deploy: $(STAMPS)/python $(STAMPS)/node ## Deploy (pick one environment with ENV=dev)
-	$(CDK) deploy $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) deploy $(STACKS)
 
 diff: $(STAMPS)/python $(STAMPS)/node
-	$(CDK) diff $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) diff $(STACKS)
 
 destroy: $(STAMPS)/python $(STAMPS)/node
-	$(CDK) destroy $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) destroy $(STACKS)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \
+		cli/build cli/dist cli/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

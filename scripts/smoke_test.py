@@ -14,7 +14,9 @@ are retried with exponential backoff.
 Prints one line of JSON (``{"result": "pass", ...}``) and exits with
 0 when the answer has status 2xx and contains ``--expect`` (a substring, or a regular
 expression that matches somewhere in it), 1 on a wrong answer or an HTTP error after the
-retries, 2 on a usage or credential error. Needs only the standard library and botocore.
+retries, 2 on a usage or credential error. Needs only the standard library and botocore: the
+signed POST is the command-line tool's (``cli/serverless_inference_cli/signed_post.py``),
+imported from this checkout, so the pipeline runs it with only boto3 installed.
 """
 
 import argparse
@@ -23,17 +25,17 @@ import os
 import re
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.credentials
 import botocore.exceptions
 import botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
+from serverless_inference_cli.signed_post import NoAnswer, post, sigv4_signer
 
 PASS, FAIL, USAGE = 0, 1, 2
 RETRYABLE_STATUSES = frozenset({503, 504})
@@ -43,6 +45,7 @@ DEFAULT_TIMEOUT_SECONDS = 60.0
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF_SECONDS = 5.0
 MAX_BODY_IN_RESULT = 500
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _ROLE_ARN = re.compile(r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$")
 _API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
@@ -151,28 +154,6 @@ def load_credentials(role_arn: str | None, region: str) -> Any:
     )
 
 
-def signed_headers(url: str, body: bytes, credentials: Any, region: str) -> dict[str, str]:
-    """The headers of a SigV4-signed ``POST`` of ``body`` to ``url`` for execute-api."""
-    request = AWSRequest(
-        method="POST",
-        url=url,
-        data=body,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
-    SigV4Auth(credentials, "execute-api", region).add_auth(request)
-    return {name: str(value) for name, value in request.headers.items()}
-
-
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str]:
-    """The status and text of the answer, for error statuses too."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return int(response.status), response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return int(error.code), error.read().decode("utf-8", "replace")
-
-
 def contains(text: str, expect: str) -> bool:
     """Whether ``expect`` occurs in ``text`` as a substring or as a regular expression."""
     if expect in text:
@@ -193,17 +174,18 @@ def run(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     except UsageError as error:
         return USAGE, {**result, "result": "error", "reason": str(error)}
     result["region"] = region
+    signer = sigv4_signer(credentials, region)
     started = time.monotonic()
     status: int | None = None
     text = ""
     reason = ""
     for attempt in range(1, args.retries + 2):
         result["attempts"] = attempt
-        headers = signed_headers(args.url, body, credentials, region)
         try:
-            status, text = post(args.url, body, headers, args.timeout)
+            answer = post(args.url, body, HEADERS, timeout_s=args.timeout, signer=signer)
+            status, text = answer.status, answer.body.decode("utf-8", "replace")
             reason = f"HTTP {status}"
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except NoAnswer as error:
             status, text = None, ""
             reason = f"no answer: {getattr(error, 'reason', error)}"
         retryable = status is None or status in RETRYABLE_STATUSES

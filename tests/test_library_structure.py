@@ -10,16 +10,6 @@ from tests.support.import_graph import import_cycles, import_graph, package_modu
 PACKAGE = "serverless_inference"
 ROOT = Path(serverless_inference.__file__).resolve().parent
 MAX_LINES = 500
-COMMAND_LINE_TOOL = f"{PACKAGE}.cli"
-"""The command-line tool, a package of its own being moved out of the library (issue 13)."""
-
-
-def _library_modules() -> dict[str, Path]:
-    return {
-        name: path
-        for name, path in package_modules(ROOT, PACKAGE).items()
-        if not name.startswith(COMMAND_LINE_TOOL)
-    }
 
 
 def test_no_import_cycle_among_the_librarys_modules() -> None:
@@ -28,7 +18,8 @@ def test_no_import_cycle_among_the_librarys_modules() -> None:
 
 
 def test_no_module_over_500_lines() -> None:
-    sizes = {name: len(path.read_text().splitlines()) for name, path in _library_modules().items()}
+    modules = package_modules(ROOT, PACKAGE)
+    sizes = {name: len(path.read_text().splitlines()) for name, path in modules.items()}
     assert {name: lines for name, lines in sizes.items() if lines > MAX_LINES} == {}
 
 

@@ -4,7 +4,6 @@ The script is loaded by path (``scripts`` is no package) and run in-process with
 credentials in the environment; one test runs it as the pipeline does, as a subprocess.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,11 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import botocore
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.support.modules import load_module
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "smoke_test.py"
 RIGHT_ANSWER = '[{"label": "POSITIVE", "score": 0.9998}]'
@@ -30,15 +31,7 @@ FAKE_CREDENTIALS = {
 }
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("smoke_test_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-smoke_test = _load_script()
+smoke_test = load_module("smoke_test_script", SCRIPT)
 
 
 @dataclass
@@ -316,3 +309,35 @@ def test_runs_as_a_standalone_script(api: FakeApi) -> None:
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
     assert (result["result"], result["region"], result["attempts"]) == ("pass", "eu-west-1", 2)
+
+
+def test_runs_from_the_checkout_with_botocore_only_and_loads_no_cli_library(api: FakeApi) -> None:
+    # GIVEN an interpreter without site processing: the installed (editable) command-line tool
+    # is not importable, only the packages of site-packages on PYTHONPATH (botocore...)
+    site_packages = Path(botocore.__file__).resolve().parents[1]
+    api.answers = [(200, RIGHT_ANSWER)]
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['smoke_test.py', '--url', {api.url!r}, '--region', 'eu-west-1']\n"
+        "try:\n"
+        f"    runpy.run_path({str(SCRIPT)!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    heavy = {'rich', 'matplotlib', 'numpy', 'aws_cdk', 'serverless_inference'}\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "    print('exit', exit.code, 'loaded', loaded)\n"
+    )
+    # WHEN the smoke test runs as the pipeline runs it (python scripts/smoke_test.py ...)
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(site_packages)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # THEN it passes, importing the shared signed POST from cli/ and none of the tool's
+    # terminal, plotting or CDK libraries
+    assert completed.returncode == 0, completed.stderr
+    *_, last = completed.stdout.splitlines()
+    assert last == "exit 0 loaded []"
+    assert '"result": "pass"' in completed.stdout

@@ -1,20 +1,31 @@
-"""The library as another CDK app gets it: `pip wheel .`, a fresh venv in an empty folder, a synth.
+"""Both distributions as users get them: two wheels, their metadata, a fresh venv, a synth, the command.
 
-Slow (it installs aws-cdk-lib into a new virtual environment), so it runs in `make test-wheel`
-(CI runs it after `make test`), not in `make test`.
+`pip wheel` builds the library (the repository root) and the command (``cli/``); a new
+virtual environment in an empty folder installs the library alone (which must not bring the
+command's plotting, terminal or AWS SDK libraries), synthesizes an app with it, then installs
+the ``[cli]`` extra from the same wheels and runs ``serverless-inference``. Slow (it installs
+aws-cdk-lib into a new virtual environment), so it runs in `make test-wheel` (CI runs it after
+`make test`), not in `make test`.
 """
 
 import json
+import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
+from dataclasses import dataclass
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
 
-from tests.cdk_helpers import ROOT
-
 pytestmark = pytest.mark.wheel
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+CLI_LIBRARIES = {"boto3", "botocore", "rich", "matplotlib", "numpy"}
+"""What the command needs and the library must not install."""
 
 APP = """
 from aws_cdk import App, Stack
@@ -33,36 +44,146 @@ app.synth()
 """
 
 
+@dataclass(frozen=True)
+class Wheels:
+    folder: Path
+    library: Path
+    command: Path
+
+
+@dataclass(frozen=True)
+class Venv:
+    bin: Path
+    installed_with_the_library_alone: frozenset[str]
+
+
+def _metadata(wheel: Path) -> tuple[list[str], str]:
+    """``Requires-Dist`` lines and ``entry_points.txt`` ("" when absent) of a wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        requires = Parser().parsestr(archive.read(metadata).decode()).get_all("Requires-Dist")
+        entry_points = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        scripts = archive.read(entry_points[0]).decode() if entry_points else ""
+    return list(requires or []), scripts
+
+
+def _name(requirement: str) -> str:
+    for separator in "<>=!~;[ (":
+        requirement = requirement.split(separator)[0]
+    return requirement.strip().lower()
+
+
+def _pip(python: Path, *args: str) -> None:
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], check=True)
+
+
+LIBRARY_SOURCES = ("pyproject.toml", "README.md", "constructs", "lambda")
+"""What the library's wheel is built from; the command's is built from ``cli/``."""
+BUILD_LEFTOVERS = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "*.pyc")
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
+    """Both wheels, built from clean copies of the sources: setuptools' in-tree ``build/``
+    folder keeps modules deleted since the last build and would ship them."""
+    sources = tmp_path_factory.mktemp("sources")
+    for name in LIBRARY_SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, sources / name, ignore=BUILD_LEFTOVERS)
+        else:
+            shutil.copy2(source, sources / name)
+    shutil.copytree(ROOT / "cli", sources / "cli", ignore=BUILD_LEFTOVERS)
+    out = tmp_path_factory.mktemp("wheels")
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
+    for project in (sources, sources / "cli"):
+        subprocess.run([*build, str(project)], check=True)
+    (library,) = out.glob(f"cdk_serverless_inference-{VERSION}-*.whl")
+    (command,) = out.glob(f"cdk_serverless_inference_cli-{VERSION}-*.whl")
+    return Wheels(out, library, command)
+
+
+@pytest.fixture(scope="module")
+def venv(wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A fresh venv: the library alone first (what it installed is recorded), then ``[cli]``."""
+    root = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
+    python = root / "bin" / "python"
+    find_links = ["--find-links", str(wheels.folder)]
+    _pip(python, *find_links, f"cdk-serverless-inference=={VERSION}")
+    listed = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
         check=True,
     )
-    (built,) = out.glob("cdk_serverless_inference-*.whl")
-    return built
+    installed = frozenset(package["name"].lower() for package in json.loads(listed.stdout))
+    _pip(python, *find_links, f"cdk-serverless-inference[cli]=={VERSION}")
+    return Venv(root / "bin", installed)
 
 
-def test_wheel_holds_the_library_the_handler_and_type_information(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_library_wheel_holds_the_constructs_the_handler_and_type_information(
+    wheels: Wheels,
+) -> None:
+    names = set(zipfile.ZipFile(wheels.library).namelist())
+    library = ROOT / "constructs" / "serverless_inference"
+    sources = {
+        f"serverless_inference/{path.relative_to(library)}"
+        for path in library.rglob("*")
+        if path.suffix in {".py", ".typed"} and "__pycache__" not in path.parts
+    }
+    packaged = {n for n in names if n.startswith("serverless_inference/") and "/_lambda/" not in n}
+    assert packaged == sources, "every module of the library, and nothing else"
     assert "serverless_inference/__init__.py" in names
+    assert "serverless_inference/limits.py" in names
     assert "serverless_inference/py.typed" in names
     assert "serverless_inference/_lambda/keep_warm/index.py" in names
+    assert not any(name.startswith("serverless_inference_cli/") for name in names)
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
 
 
+def test_library_requires_only_the_cdk_and_has_no_console_script(wheels: Wheels) -> None:
+    requires, entry_points = _metadata(wheels.library)
+    unconditional = sorted(_name(r) for r in requires if "extra ==" not in r)
+    assert unconditional == ["aws-cdk-lib", "constructs"]
+    extras = [r for r in requires if "extra ==" in r]
+    assert extras == [f'cdk-serverless-inference-cli=={VERSION}; extra == "cli"']
+    assert "console_scripts" not in entry_points
+
+
+def test_command_wheel_declares_the_console_script_and_its_libraries(wheels: Wheels) -> None:
+    requires, entry_points = _metadata(wheels.command)
+    assert "serverless-inference = serverless_inference_cli.main:main" in entry_points
+    assert f"cdk-serverless-inference=={VERSION}" in requires
+    assert {_name(r) for r in requires} >= CLI_LIBRARIES - {"botocore"}
+    names = set(zipfile.ZipFile(wheels.command).namelist())
+    sources = {
+        f"serverless_inference_cli/{path.relative_to(ROOT / 'cli' / 'serverless_inference_cli')}"
+        for path in (ROOT / "cli" / "serverless_inference_cli").rglob("*")
+        if path.suffix in {".py", ".json", ".typed"}
+    }
+    packaged = {n for n in names if n.startswith("serverless_inference_cli/")}
+    assert packaged == sources, "every module and data file of cli/, and nothing else"
+    assert "serverless_inference_cli/prices.json" in names
+    assert not any(name.startswith("serverless_inference/") for name in names)
+
+
+def test_the_library_alone_installs_no_plotting_terminal_or_aws_sdk_library(venv: Venv) -> None:
+    assert {"aws-cdk-lib", "constructs", "cdk-serverless-inference"} <= (
+        venv.installed_with_the_library_alone
+    )
+    assert not CLI_LIBRARIES & venv.installed_with_the_library_alone
+    assert "cdk-serverless-inference-cli" not in venv.installed_with_the_library_alone
+
+
 def test_app_in_a_fresh_venv_synthesizes_with_a_working_keep_warm_asset(
-    wheel: Path, tmp_path: Path
+    venv: Venv, tmp_path: Path
 ) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True)
     project = tmp_path / "project"
     project.mkdir()
     (project / "app.py").write_text(APP)
-    subprocess.run([str(python), "app.py"], cwd=project, check=True)
+    subprocess.run([str(venv.bin / "python"), "app.py"], cwd=project, check=True)
 
     template = json.loads((project / "cdk.out" / "Reuse.template.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
@@ -73,3 +194,20 @@ def test_app_in_a_fresh_venv_synthesizes_with_a_working_keep_warm_asset(
     asset_dir = project / "cdk.out" / f"asset.{asset_key.removesuffix('.zip')}"
     handler = (asset_dir / "index.py").read_text()
     assert "def handler(" in handler
+
+
+def test_the_cli_extra_installs_a_working_command(venv: Venv, tmp_path: Path) -> None:
+    command = str(venv.bin / "serverless-inference")
+    version = subprocess.run([command, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout == f"serverless-inference {VERSION}\n"
+    # the bundled price file is in the wheel: a cost estimate runs without AWS
+    arguments = ["--requests-per-month", "1000", "--duration-ms", "100", "--format", "json"]
+    cost = subprocess.run(
+        [command, "cost", *arguments, "--no-chart"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert cost.returncode == 0, cost.stderr
+    assert json.loads(cost.stdout)["options"]

@@ -1,11 +1,12 @@
-"""botocore errors become one clear message; the entry point's exit statuses."""
+"""botocore errors become one clear message naming only options the command has; regions are
+checked; the entry point's exit statuses, help texts and formats."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import re
+from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import (
     ClientError,
@@ -13,13 +14,15 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
 )
-from moto import mock_aws
-from rich.console import Console
 
-from serverless_inference.cli import cost
-from serverless_inference.cli.aws import AwsContext, AwsOptions, CliError, aws_errors, translate
-from serverless_inference.cli.benchmark import ColdStartRule, analyse, memory_sweep
+from serverless_inference_cli import main as main_module
+from serverless_inference_cli.aws import AwsContext, AwsOptions, aws_errors, translate
+from serverless_inference_cli.errors import CliError
+from serverless_inference_cli.main import build_parser
+from serverless_inference_cli.output import Report
 from tests.cli.helpers import run_cli
+
+COMMANDS = ["check", "cost", "recommend", "benchmark"]
 
 
 def _client_error(code: str, message: str = "details", status: int = 400) -> ClientError:
@@ -30,6 +33,17 @@ def _client_error(code: str, message: str = "details", status: int = 400) -> Cli
         },
         "DescribeEndpoint",
     )
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def _options(command: str) -> frozenset[str]:
+    parser = _subparsers()[command]
+    return frozenset(o for action in parser._actions for o in action.option_strings)
 
 
 @pytest.mark.parametrize(
@@ -56,10 +70,34 @@ def _client_error(code: str, message: str = "details", status: int = 400) -> Cli
     ],
 )
 def test_translate_gives_one_clear_message(error: Exception, expected: str) -> None:
-    translated = translate(error, "describe endpoint 'x'")
+    translated = translate(error, "describe endpoint 'x'", _options("recommend"))
     assert translated.message.startswith("Cannot describe endpoint 'x': ")
     assert expected in translated.message
     assert translated.exit_code == 2
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(
+    "error",
+    [
+        NoCredentialsError(),
+        NoRegionError(),
+        EndpointConnectionError(endpoint_url="https://x"),
+        _client_error("AccessDenied"),
+        _client_error("ExpiredToken"),
+    ],
+)
+def test_error_hints_name_only_options_the_command_has(command: str, error: Exception) -> None:
+    options = _options(command)
+    message = translate(error, "do it", options).message
+    named = set(re.findall(r"--[a-z][a-z0-9-]*", message))
+    assert named <= options, f"{command}: {named - options} in {message!r}"
+
+
+def test_connection_hint_names_endpoint_url_only_for_benchmark() -> None:
+    error = EndpointConnectionError(endpoint_url="https://x")
+    assert "--endpoint-url" in translate(error, "do it", _options("benchmark")).message
+    assert "--endpoint-url" not in translate(error, "do it", _options("recommend")).message
 
 
 def test_aws_errors_wraps_and_chains() -> None:
@@ -80,39 +118,15 @@ def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
         AwsContext().client("sagemaker")
 
 
+@pytest.mark.parametrize("region", ["eu-nowhere-1", "us-east-1 ", "EU-WEST-1"])
+def test_unknown_region_is_refused_before_any_call(region: str) -> None:
+    with pytest.raises(CliError, match=f"Unknown AWS region {re.escape(repr(region))}"):
+        AwsContext(AwsOptions(region=region, flags=frozenset({"--region"}))).client("sagemaker")
+
+
 def test_region_option_reaches_the_client() -> None:
     client = AwsContext(AwsOptions(region="eu-west-1")).client("sagemaker")
     assert client.meta.region_name == "eu-west-1"
-
-
-def test_memory_sweep_quota_exceeded_is_clear_and_cleans_up() -> None:
-    with mock_aws():
-        real = boto3.client("sagemaker", region_name="us-east-1")
-        real.create_model(
-            ModelName="m",
-            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-            PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
-        )
-
-        class QuotaHit:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(real, name)
-
-            def create_endpoint(self, **kwargs: Any) -> None:
-                raise _client_error(
-                    "ResourceLimitExceeded", "The account-level service limit is exceeded"
-                )
-
-        with pytest.raises(CliError, match="quota is exhausted"):
-            memory_sweep(
-                QuotaHit(),
-                "m",
-                [1024],
-                lambda n, m: analyse([], concurrency=1, wall_s=1, rule=ColdStartRule()),
-                max_concurrency=1,
-                poll_s=0,
-            )
-        assert real.list_endpoint_configs()["EndpointConfigs"] == []
 
 
 def test_profile_option_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,11 +138,17 @@ def test_profile_option_error_exits_2(capsys: pytest.CaptureFixture[str]) -> Non
 def test_ctrl_c_exits_130(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(args: argparse.Namespace, console: Console) -> int:
+    def interrupted(args: argparse.Namespace, report: Report) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cost, "run", interrupted)
-    result = run_cli(capsys, "cost", "--requests-per-month", "1", "--duration-ms", "1")
+    monkeypatch.setattr(
+        main_module,
+        "COMMANDS",
+        [(n, h, a, interrupted if n == "cost" else r, u) for n, h, a, r, u in main_module.COMMANDS],
+    )
+    result = run_cli(
+        capsys, "cost", "--requests-per-month", "1", "--duration-ms", "1", "--no-chart"
+    )
     assert result.code == 130
     assert "interrupted" in result.err
 
@@ -140,9 +160,68 @@ def test_no_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert "usage: serverless-inference" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["check", "cost", "recommend", "benchmark"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_each_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         run_cli(capsys, command, "--help")
     assert caught.value.code == 0
     assert f"usage: serverless-inference {command}" in capsys.readouterr().out
+
+
+UNITS = {"MB", "MS", "SECONDS", "KB", "MIN", "N", "N[,N...]", "FRACTION", "X", "H|START-END"}
+"""Metavars that name a unit (N: a count)."""
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_says_its_default_and_numbers_their_unit(command: str) -> None:
+    for action in _subparsers()[command]._actions:
+        if not action.option_strings or action.dest in {"help"}:
+            continue
+        text = action.help or ""
+        assert "(default:" in text or "(required" in text or "required" in text, (
+            f"{command} {action.option_strings[0]}: no default in {text!r}"
+        )
+        numeric = (
+            action.type in {int, float}
+            or getattr(action.type, "__name__", "")
+            in {
+                "positive_float",
+                "non_negative_float",
+                "fraction",
+            }
+            or getattr(action.type, "__name__", "").startswith(("int_within", "one_of", "list"))
+        )
+        if numeric:
+            assert action.metavar in UNITS or "MB" in str(action.metavar), (
+                f"{command} {action.option_strings[0]}: no unit ({action.metavar})"
+            )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_takes_format(command: str) -> None:
+    assert {"--format"} <= _options(command)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--format", "yaml"])
+
+
+def test_tables_off_a_terminal_never_cut_or_fold_the_first_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # an 80-column console that is not a terminal, as in CI logs
+    result = run_cli(
+        capsys,
+        "cost",
+        "--requests-per-month",
+        "500000",
+        "--duration-ms",
+        "450",
+        "--keep-warm-hours",
+        "8-18",
+        "--no-chart",
+        width=80,
+    )
+    assert result.code == 0, result.err
+    assert "…" not in result.out
+    option = "serverless 2048 MB + keep-warm 5 min x1, 10 h/day"
+    assert any(line.startswith(f"│ {option} │") for line in result.out.splitlines())
+    assert max(len(line) for line in result.out.splitlines()) > 80, "natural width, not 80"

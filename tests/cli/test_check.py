@@ -1,20 +1,18 @@
-"""``check``: each rule at its boundaries, S3/ECR look-ups on moto, quotas via a Stubber."""
+"""``check``: each rule at its boundaries, S3/ECR look-ups on moto, quotas via a Stubber, and
+the errors that are not passes: no credentials, an unknown region, unreadable quotas."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from serverless_inference.cli import check
-from serverless_inference.cli.aws import AwsContext
-from serverless_inference.cli.check import (
-    Quotas,
+from serverless_inference_cli.check.rules import (
     Status,
     check_artifact_disk,
     check_concurrency,
@@ -25,25 +23,15 @@ from serverless_inference.cli.check import (
     check_model_fits,
     check_payload,
     check_provisioned,
-    match_quotas,
-    read_quotas,
 )
-from tests.cli.helpers import run_cli
+from serverless_inference_cli.quotas import Quotas, match_quotas
+from tests.cli.helpers import QUOTAS, quotas_client, run_cli, stubbed
 from tests.support.ecr import put_fake_image
 
 MB = 1024**2
 GB = 1024**3
 ACCOUNT = "123456789012"
 IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/sentiment:v1"
-QUOTAS = [
-    {
-        "QuotaName": "Maximum total concurrency that can be allocated across all serverless "
-        "endpoints",
-        "Value": 10.0,
-    },
-    {"QuotaName": "Maximum memory size of a serverless endpoint", "Value": 3072.0},
-    {"QuotaName": "Maximum number of serverless endpoints", "Value": 50.0},
-]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +93,7 @@ def test_concurrency_against_limit_and_quota() -> None:
     assert over.status is Status.FAIL
     assert over.fix == "use at most 10 or request a quota increase"
     assert check_concurrency(201, quotas).status is Status.FAIL
-    unknown = check_concurrency(5, Quotas(error="AccessDenied"))
+    unknown = check_concurrency(5, Quotas(missing="AccessDenied"))
     assert unknown.status is Status.UNKNOWN
     assert "AccessDenied" in unknown.reason
 
@@ -134,38 +122,7 @@ def test_quotas_are_matched_by_name() -> None:
     assert match_quotas(QUOTAS) == Quotas(10, 3072, None)
     partial = match_quotas(QUOTAS[1:])
     assert partial.total_concurrency is None
-    assert partial.error == "no concurrency quota listed"
-
-
-def _stubbed_quotas(
-    response: list[dict[str, Any]] | None = None, error_code: str | None = None
-) -> Any:
-    client = boto3.client("service-quotas", region_name="us-east-1")
-    stubber = Stubber(client)
-    if error_code is not None:
-        stubber.add_client_error(
-            "list_service_quotas", service_error_code=error_code, service_message="denied"
-        )
-    else:
-        stubber.add_response(
-            "list_service_quotas", {"Quotas": response or []}, {"ServiceCode": "sagemaker"}
-        )
-    stubber.activate()
-    return client
-
-
-def test_read_quotas_with_a_stubbed_client() -> None:
-    assert read_quotas(_stubbed_quotas(QUOTAS)) == Quotas(10, 3072, None)
-    denied = read_quotas(_stubbed_quotas(error_code="AccessDeniedException"))
-    assert denied.total_concurrency is None
-    assert denied.error is not None and "access denied" in denied.error
-
-
-def test_read_quotas_on_moto_is_unknown_not_a_crash() -> None:
-    with mock_aws():
-        quotas = read_quotas(boto3.client("service-quotas", region_name="us-east-1"))
-    assert quotas.total_concurrency is None and quotas.max_memory_mb is None
-    assert quotas.error
+    assert partial.missing == "no concurrency quota listed"
 
 
 # ---------------------------------------------------------------- the command
@@ -180,8 +137,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         s3.put_object(Bucket="models-bucket", Key="model.tar.gz", Body=b"x" * (300 * 1024))
         ecr = boto3.client("ecr", region_name="us-east-1")
         put_fake_image(ecr, "sentiment", "v1", 600 * MB)
-        monkeypatch.setattr(check, "service_quotas_client", lambda ctx: _stubbed_quotas(QUOTAS))
-        yield
+        with stubbed(monkeypatch, service_quotas=quotas_client(QUOTAS)):
+            yield
 
 
 def test_check_command_reports_each_line(
@@ -259,7 +216,9 @@ def test_check_command_offline_with_local_files(
     assert result.code == 0
     assert "1024 MB for a 1 MB model" in result.out
     assert "account quota unknown (--skip-quotas)" in result.out
-    missing = run_cli(capsys, "check", "--memory", "1024", "--model", str(tmp_path / "no.tgz"))
+    missing = run_cli(
+        capsys, "check", "--memory", "1024", "--model", str(tmp_path / "no.tgz"), "--skip-quotas"
+    )
     assert missing.code == 1
     assert "no such file" in missing.out
 
@@ -271,25 +230,84 @@ def test_check_command_access_denied_on_s3_exits_2(
     stubber = Stubber(s3)
     stubber.add_client_error("head_object", service_error_code="AccessDenied", http_status_code=403)
     stubber.activate()
-    real_client = AwsContext.client
-
-    def client(self: AwsContext, service: str, **kwargs: Any) -> Any:
-        return s3 if service == "s3" else real_client(self, service, **kwargs)
-
-    monkeypatch.setattr(AwsContext, "client", client)
-    result = run_cli(
-        capsys, "check", "--memory", "1024", "--model", "s3://b/k.tar.gz", "--skip-quotas"
-    )
+    with stubbed(monkeypatch, s3=s3):
+        result = run_cli(
+            capsys, "check", "--memory", "1024", "--model", "s3://b/k.tar.gz", "--skip-quotas"
+        )
     assert result.code == 2
     assert "Cannot read s3://b/k.tar.gz: access denied" in result.err
 
 
-def test_check_without_credentials_reports_quota_unknown(
+def test_check_without_credentials_is_an_error_not_a_pass_with_unknown_lines(
+    capsys: pytest.CaptureFixture[str], no_credentials: None
+) -> None:
+    result = run_cli(capsys, "check", "--memory", "2048", "--max-concurrency", "5")
+    assert result.code == 2
+    assert "Cannot call AWS: no AWS credentials found" in result.err
+    assert "pass --profile" in result.err
+    assert "UNKNOWN" not in result.out and result.out == ""
+
+
+def test_check_in_an_unknown_region_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "check", "--memory", "2048", "--region", "eu-nowhere-1")
+    assert result.code == 2
+    assert "Unknown AWS region 'eu-nowhere-1' (from --region, AWS_REGION or the profile)" in (
+        result.err
+    )
+
+
+def test_quotas_that_cannot_be_read_are_an_error_naming_skip_quotas(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    result = run_cli(capsys, "check", "--memory", "2048", "--max-concurrency", "5")
-    assert result.code == 0
-    assert "no AWS credentials found" in result.out
+    with stubbed(monkeypatch, service_quotas=quotas_client(error="AccessDeniedException")):
+        result = run_cli(capsys, "check", "--memory", "2048", "--max-concurrency", "5")
+    assert result.code == 2
+    assert "Cannot read the SageMaker quotas (Service Quotas ListServiceQuotas): access denied" in (
+        result.err
+    )
+    assert "Pass --skip-quotas to check without the account's quotas." in result.err
+
+
+def test_local_checks_need_no_aws_at_all(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    no_credentials: None,
+    payload: Path,
+) -> None:
+    # no credentials, no region: a local payload and --skip-quotas still check
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    result = run_cli(
+        capsys, "check", "--memory", "2048", "--payload", str(payload), "--skip-quotas"
+    )
+    assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_check_machine_formats(
+    aws: None, capsys: pytest.CaptureFixture[str], output_format: str
+) -> None:
+    result = run_cli(
+        capsys,
+        "check",
+        "--memory",
+        "4096",
+        "--max-concurrency",
+        "8",
+        "--format",
+        output_format,
+    )
+    assert result.code == 1
+    if output_format == "json":
+        document = json.loads(result.out)
+        statuses = {f["check"]: f["status"] for f in document["findings"]}
+        assert statuses == {
+            "memory tier": "pass",
+            "max concurrency": "pass",
+            "memory quota": "fail",
+        }
+        assert document["counts"] == {"pass": 2, "warn": 0, "fail": 1, "unknown": 0}
+        assert document["passed"] is False
+    else:
+        lines = result.out.splitlines()
+        assert lines[0] == "check,status,value,reason,fix"
+        assert lines[-1].startswith("memory quota,fail,4096 MB > quota 3072 MB,")

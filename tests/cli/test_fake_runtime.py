@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
@@ -110,3 +111,35 @@ def test_stops_and_frees_the_port() -> None:
         url = fake.url
     with pytest.raises(Exception):  # noqa: B017 - any connection error is fine
         _client(url).invoke_endpoint(EndpointName="e", Body=b"{}")
+
+
+def test_each_response_is_written_in_one_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    # headers and body in two sends cost ~40 ms per keep-alive request (Nagle + delayed ACK)
+    writes: list[bytes] = []
+    real_write = socket.SocketIO.write
+
+    def recording_write(self: socket.SocketIO, data: Any) -> int | None:
+        writes.append(bytes(data))
+        return real_write(self, data)
+
+    monkeypatch.setattr(socket.SocketIO, "write", recording_write)
+    with FakeSageMakerRuntime(Reply(body=b'{"label": "POSITIVE"}')) as fake:
+        client = _client(fake.url)
+        for _ in range(3):
+            client.invoke_endpoint(EndpointName="e", Body=b"{}")
+    assert len(writes) == 3
+    assert all(
+        w.startswith(b"HTTP/1.1 200") and w.endswith(b'{"label": "POSITIVE"}') for w in writes
+    )
+
+
+def test_keep_alive_requests_take_no_delayed_ack_stall() -> None:
+    with FakeSageMakerRuntime() as fake:
+        client = _client(fake.url)
+        client.invoke_endpoint(EndpointName="e", Body=b"{}")  # opens the connection
+        durations = []
+        for _ in range(10):
+            start = time.perf_counter()
+            client.invoke_endpoint(EndpointName="e", Body=b"{}")
+            durations.append(time.perf_counter() - start)
+    assert sorted(durations)[5] < 0.02, durations

@@ -1,7 +1,7 @@
-"""``serverless-inference check``: is a model ready for a serverless endpoint?
+"""The rules of ``check``: is a model ready for a serverless endpoint? (pure functions)
 
 Each line of the report is a :class:`Finding` (pass / warn / fail / unknown) with the reason
-and the fix. The rules, all against :mod:`serverless_inference.limits` and the account quotas:
+and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and the account quotas:
 
 * memory tier: ``--memory`` must be one of 1024..6144 MB in 1 GB steps;
 * model fits memory: ``memory >= 2 x`` the model's size in memory passes, ``>= 1 x`` warns,
@@ -18,37 +18,18 @@ and the fix. The rules, all against :mod:`serverless_inference.limits` and the a
 * memory quota: ``--memory`` within the account's max memory per serverless endpoint;
 * endpoint name: lowercase SageMaker pattern, <= 63 characters.
 
-Quotas are read from Service Quotas (service code ``sagemaker``) and matched by name
-(``serverless`` + ``concurrency`` + ``total``/``across``, and ``serverless`` + ``memory``);
-when they cannot be read the line is "unknown" with the reason: check them in the console.
-Exit status 1 when any line fails.
+A quota line is "unknown" only with ``--skip-quotas`` or when Service Quotas lists no such
+quota; a quota that cannot be read is an error (:mod:`serverless_inference_cli.quotas`).
 """
 
 from __future__ import annotations
 
-import argparse
 import enum
-import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from rich.console import Console
-from rich.text import Text
-
-from serverless_inference.cli.aws import (
-    EXIT_CHECK_FAILED,
-    EXIT_OK,
-    AwsContext,
-    CliError,
-    aws_errors,
-    is_not_found,
-    translate,
-)
-from serverless_inference.cli.render import table
-from serverless_inference.limits import (
+from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
+from serverless_inference_cli.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     EPHEMERAL_DISK_BYTES,
@@ -57,6 +38,7 @@ from serverless_inference.limits import (
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
+from serverless_inference_cli.quotas import Quotas
 
 MB = 1024**2
 IMAGE_WARN_BYTES = 500 * MB
@@ -80,15 +62,6 @@ class Finding:
     value: str
     reason: str
     fix: str = ""
-
-
-@dataclass(frozen=True)
-class Quotas:
-    """Account quotas; ``None`` when unknown, with ``error`` saying why."""
-
-    total_concurrency: int | None = None
-    max_memory_mb: int | None = None
-    error: str | None = None
 
 
 def _size(n: float) -> str:
@@ -236,7 +209,7 @@ def check_concurrency(max_concurrency: int, quotas: Quotas) -> Finding:
             "max concurrency",
             Status.UNKNOWN,
             value,
-            f"account quota unknown ({quotas.error or 'not found'})",
+            f"account quota unknown ({quotas.missing or 'not found'})",
             "check 'total concurrency' of serverless endpoints in the Service Quotas console",
         )
     if max_concurrency > quotas.total_concurrency:
@@ -284,7 +257,7 @@ def check_memory_quota(memory_mb: int, quotas: Quotas) -> Finding:
             "memory quota",
             Status.UNKNOWN,
             f"{memory_mb} MB",
-            f"account quota unknown ({quotas.error or 'not found'})",
+            f"account quota unknown ({quotas.missing or 'not found'})",
             "check the serverless memory quota in the Service Quotas console "
             "(new accounts report 3072 MB)",
         )
@@ -325,208 +298,5 @@ def check_endpoint_name(name: str) -> Finding:
 
 
 def exit_code(findings: list[Finding]) -> int:
-    return EXIT_CHECK_FAILED if any(f.status is Status.FAIL for f in findings) else EXIT_OK
-
-
-# ---------------------------------------------------------------- AWS look-ups
-
-
-_S3_URI = re.compile(r"^s3://([^/]+)/(.+)$")
-_ECR_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repo>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
-)
-
-
-def artifact_size(ctx: AwsContext, location: str) -> tuple[int | None, Finding | None]:
-    """Size of a local file or an S3 object; a failing finding when it does not exist."""
-    match = _S3_URI.match(location)
-    if match is None:
-        path = Path(location)
-        if not path.is_file():
-            return None, Finding(
-                "model artifact",
-                Status.FAIL,
-                location,
-                "no such file",
-                "pass the path of model.tar.gz or its s3:// URI",
-            )
-        return path.stat().st_size, None
-    bucket, key = match.groups()
-    s3 = ctx.client("s3")
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if is_not_found(exc):
-            return None, Finding(
-                "model artifact",
-                Status.FAIL,
-                location,
-                "no such S3 object (or bucket)",
-                "upload the artifact or fix the URI",
-            )
-        raise translate(exc, f"read s3://{bucket}/{key}") from exc
-    except BotoCoreError as exc:
-        raise translate(exc, f"read s3://{bucket}/{key}") from exc
-    return int(head["ContentLength"]), None
-
-
-def image_size(ctx: AwsContext, uri: str) -> tuple[int | None, Finding | None]:
-    """``imageSizeInBytes`` of an ECR image; failing findings for non-ECR or missing ones."""
-    match = _ECR_URI.match(uri)
-    if match is None:
-        return None, Finding(
-            "container image",
-            Status.FAIL,
-            uri,
-            "not an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)",
-            "push the image to ECR: serverless endpoints cannot use other registries",
-        )
-    image_id = (
-        {"imageDigest": match["digest"]}
-        if match["digest"]
-        else {"imageTag": match["tag"] or "latest"}
-    )
-    ecr = ctx.client("ecr", region=match["region"])
-    try:
-        images = ecr.describe_images(
-            registryId=match["account"], repositoryName=match["repo"], imageIds=[image_id]
-        )
-    except ClientError as exc:
-        if is_not_found(exc):
-            return None, Finding(
-                "container image",
-                Status.FAIL,
-                uri,
-                "no such repository or image in ECR",
-                "push the image or fix the URI",
-            )
-        raise translate(exc, f"describe ECR image {uri}") from exc
-    except BotoCoreError as exc:
-        raise translate(exc, f"describe ECR image {uri}") from exc
-    return int(images["imageDetails"][0]["imageSizeInBytes"]), None
-
-
-def match_quotas(quotas: list[dict[str, Any]]) -> Quotas:
-    """Pick the serverless concurrency and memory quotas out of Service Quotas' list."""
-    total: int | None = None
-    memory: int | None = None
-    for quota in quotas:
-        name = str(quota.get("QuotaName", "")).lower()
-        value = quota.get("Value")
-        if "serverless" not in name or not isinstance(value, int | float):
-            continue
-        if "concurrency" in name and ("total" in name or "across" in name):
-            if "provisioned" not in name:
-                total = int(value)
-        elif "memory" in name:
-            memory = int(value)
-    missing = [n for n, v in (("concurrency", total), ("memory", memory)) if v is None]
-    return Quotas(total, memory, f"no {' or '.join(missing)} quota listed" if missing else None)
-
-
-def read_quotas(client: Any) -> Quotas:
-    """The account's serverless quotas; never raises: an unreadable quota is unknown."""
-    try:
-        quotas: list[dict[str, Any]] = []
-        for page in client.get_paginator("list_service_quotas").paginate(ServiceCode="sagemaker"):
-            quotas.extend(page.get("Quotas", []))
-    except (ClientError, BotoCoreError) as exc:
-        return Quotas(error=translate(exc, "read Service Quotas").message)
-    except Exception as exc:  # e.g. an emulator without Service Quotas
-        return Quotas(error=f"Service Quotas unavailable: {exc}")
-    return match_quotas(quotas)
-
-
-def service_quotas_client(ctx: AwsContext) -> Any:
-    return ctx.client("service-quotas")
-
-
-# ---------------------------------------------------------------- command line
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--memory", type=int, required=True, metavar="MB", help="chosen tier")
-    parser.add_argument("--model", metavar="PATH|s3://BUCKET/KEY", help="model artifact")
-    parser.add_argument(
-        "--model-memory-mb",
-        type=float,
-        metavar="MB",
-        help="the model's size once loaded (default: the artifact size)",
-    )
-    parser.add_argument("--image", metavar="ECR_URI", help="inference container image in ECR")
-    parser.add_argument("--payload", type=Path, metavar="FILE", help="a sample request body")
-    parser.add_argument("--max-concurrency", type=int, metavar="N")
-    parser.add_argument("--provisioned-concurrency", type=int, metavar="N")
-    parser.add_argument("--endpoint-name", metavar="NAME")
-    parser.add_argument(
-        "--skip-quotas", action="store_true", help="do not read Service Quotas (offline)"
-    )
-
-
-def collect(args: argparse.Namespace, ctx: AwsContext) -> list[Finding]:
-    """Every finding for the given arguments, in report order."""
-    findings: list[Finding] = [check_memory_tier(args.memory)]
-    artifact: int | None = None
-    if args.model:
-        artifact, missing = artifact_size(ctx, args.model)
-        findings.append(missing or check_artifact_disk(artifact or 0))
-    if args.model or args.model_memory_mb is not None:
-        findings.append(check_model_fits(args.memory, artifact, args.model_memory_mb))
-    if args.image:
-        size, missing = image_size(ctx, args.image)
-        findings.append(missing or check_image(size or 0))
-    if args.payload is not None:
-        try:
-            findings.append(check_payload(args.payload.stat().st_size))
-        except OSError as exc:
-            raise CliError(f"Cannot read payload {args.payload}: {exc.strerror}.") from exc
-    if args.skip_quotas:
-        quotas = Quotas(error="--skip-quotas")
-    else:
-        with aws_errors("create a Service Quotas client"):
-            quotas = read_quotas(service_quotas_client(ctx))
-    if args.max_concurrency is not None:
-        findings.append(check_concurrency(args.max_concurrency, quotas))
-    if args.provisioned_concurrency is not None:
-        findings.append(check_provisioned(args.provisioned_concurrency, args.max_concurrency))
-    findings.append(check_memory_quota(args.memory, quotas))
-    if args.endpoint_name:
-        findings.append(check_endpoint_name(args.endpoint_name))
-    return findings
-
-
-_STYLE = {
-    Status.PASS: "green",
-    Status.WARN: "yellow",
-    Status.FAIL: "bold red",
-    Status.UNKNOWN: "cyan",
-}
-
-
-def render(findings: list[Finding], console: Console) -> None:
-    report = table("Serverless readiness", "check", "status", "value", "reason", "fix")
-    for f in findings:
-        report.add_row(
-            f.item,
-            Text(f.status.value.upper(), style=_STYLE[f.status]),
-            Text(f.value),
-            Text(f.reason),
-            Text(f.fix),
-        )
-    console.print(report)
-    counts = {s: sum(1 for f in findings if f.status is s) for s in Status}
-    console.print(
-        f"{counts[Status.PASS]} passed, {counts[Status.WARN]} warnings, "
-        f"{counts[Status.FAIL]} failed, {counts[Status.UNKNOWN]} unknown"
-    )
-
-
-def run(args: argparse.Namespace, console: Console) -> int:
-    if args.model_memory_mb is not None and (
-        math.isnan(args.model_memory_mb) or args.model_memory_mb <= 0
-    ):
-        raise CliError("--model-memory-mb must be positive.")
-    findings = collect(args, AwsContext.from_args(args))
-    render(findings, console)
-    return exit_code(findings)
+    """1 when any line failed, else 0 (warnings and unknown lines do not fail the check)."""
+    return EXIT_FAILED if any(f.status is Status.FAIL for f in findings) else EXIT_OK

@@ -1,8 +1,11 @@
 """boto3 sessions for the command and botocore errors translated into messages users act on.
 
-Every AWS call of the command goes through :func:`make_session` / :meth:`AwsContext.client`
-and runs inside :func:`aws_errors`, which turns a botocore exception into one
-:class:`CliError` whose message says what went wrong and what to do.
+Every AWS call of the command goes through :class:`AwsContext` and runs inside
+:meth:`AwsContext.errors`, which turns a botocore exception into one :class:`CliError` whose
+message says what went wrong and what to do, naming only options the running subcommand has.
+Before the first call the region is checked against the regions botocore knows for SageMaker
+and the credentials are resolved, so a typo or a missing login is an error (exit status 2),
+never a half-run report.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
+import botocore
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
@@ -27,20 +32,7 @@ from botocore.exceptions import (
 )
 from botocore.loaders import create_loader
 
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
-
-
-class CliError(Exception):
-    """An error the command reports as one message and a non-zero exit status."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
-
+from serverless_inference_cli.errors import CliError
 
 _NOT_FOUND_CODES = frozenset(
     {
@@ -96,33 +88,64 @@ def error_message(exc: ClientError) -> str:
 def is_not_found(exc: ClientError) -> bool:
     """Whether the error says the named resource does not exist.
 
-    SageMaker answers ``ValidationException`` "Could not find endpoint ..." rather than a
-    not-found code, S3 ``head_object`` answers the bare code ``404``.
+    SageMaker answers ``ValidationException`` "Could not find endpoint ...", SageMaker
+    Runtime ``ValidationError`` "Endpoint ... not found." rather than a not-found code; S3
+    ``head_object`` answers the bare code ``404``.
     """
     code = error_code(exc)
     if code in _NOT_FOUND_CODES:
         return True
-    return code == "ValidationException" and "could not find" in error_message(exc).lower()
+    message = error_message(exc).lower()
+    validation = code in {"ValidationException", "ValidationError"}
+    return validation and ("could not find" in message or "not found" in message)
 
 
-def translate(exc: BaseException, action: str) -> CliError:
+def is_access_denied(exc: ClientError) -> bool:
+    """Whether IAM refused the call."""
+    return error_code(exc) in _ACCESS_CODES
+
+
+class _Hints:
+    """Advice that names an option only when the subcommand has it."""
+
+    def __init__(self, options: frozenset[str]) -> None:
+        self.options = options
+
+    def either(self, option: str, advice: str, otherwise: str = "") -> str:
+        return advice if option in self.options else otherwise
+
+
+def translate(exc: BaseException, action: str, options: frozenset[str] = frozenset()) -> CliError:
     """A :class:`CliError` for a botocore exception raised while doing ``action``.
 
-    ``action`` says what the command was doing, e.g. "describe endpoint 'my-endpoint'".
+    ``action`` says what the command was doing, e.g. "describe endpoint 'my-endpoint'";
+    ``options`` are the option strings of the subcommand, the only ones a hint may name.
     """
+    hint = _Hints(options)
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return CliError(
-            f"Cannot {action}: no AWS credentials found. Run `aws configure`, "
-            "set AWS_PROFILE or pass --profile."
+            f"Cannot {action}: no AWS credentials found. Run `aws configure` or "
+            "`aws sso login`, set AWS_PROFILE"
+            + hint.either("--profile", " or pass --profile")
+            + "."
         )
     if isinstance(exc, ProfileNotFound):
-        return CliError(f"Cannot {action}: {exc}. Check --profile and ~/.aws/config.")
+        return CliError(
+            f"Cannot {action}: {exc}. Check the profile name"
+            + hint.either("--profile", " (--profile or AWS_PROFILE)", " (AWS_PROFILE)")
+            + " and ~/.aws/config."
+        )
     if isinstance(exc, NoRegionError):
-        return CliError(f"Cannot {action}: no AWS region. Pass --region or set AWS_REGION.")
+        return CliError(
+            f"Cannot {action}: no AWS region. "
+            + hint.either("--region", "Pass --region or set AWS_REGION.", "Set AWS_REGION.")
+        )
     if isinstance(exc, EndpointConnectionError):
         return CliError(
             f"Cannot {action}: could not connect to {exc.kwargs.get('endpoint_url', 'AWS')}. "
-            "Check --region, --endpoint-url and the network."
+            "Check the region"
+            + hint.either("--endpoint-url", ", --endpoint-url")
+            + " and the network."
         )
     if isinstance(exc, ClientError):
         code = error_code(exc)
@@ -132,12 +155,16 @@ def translate(exc: BaseException, action: str) -> CliError:
         if code in _ACCESS_CODES:
             return CliError(
                 f"Cannot {action}: access denied ({message}). The credentials in use need "
-                "the IAM permission for this call; check the role or --profile."
+                "the IAM permission for this call; check the role"
+                + hint.either("--profile", " or --profile")
+                + "."
             )
         if code in _CREDENTIAL_CODES:
             return CliError(
                 f"Cannot {action}: the AWS credentials are invalid or expired ({code}). "
-                "Refresh them (for example `aws sso login`) or pass another --profile."
+                "Refresh them (for example `aws sso login`)"
+                + hint.either("--profile", " or pass another --profile")
+                + "."
             )
         if code in _QUOTA_CODES:
             return CliError(
@@ -147,31 +174,42 @@ def translate(exc: BaseException, action: str) -> CliError:
         if code in _THROTTLE_CODES:
             return CliError(f"Cannot {action}: AWS throttled the request ({code}). Retry later.")
         return CliError(f"Cannot {action}: {code}: {message}")
-    if isinstance(exc, BotoCoreError):
-        return CliError(f"Cannot {action}: {exc}")
     return CliError(f"Cannot {action}: {exc}")
 
 
 @contextmanager
-def aws_errors(action: str) -> Iterator[None]:
+def aws_errors(action: str, options: frozenset[str] = frozenset()) -> Iterator[None]:
     """Run AWS calls, raising a :class:`CliError` naming ``action`` on a botocore error."""
     try:
         yield
     except (ClientError, BotoCoreError) as exc:
-        raise translate(exc, action) from exc
+        raise translate(exc, action, options) from exc
+
+
+@cache
+def sagemaker_regions() -> frozenset[str]:
+    """Every region of every partition where the installed botocore knows SageMaker."""
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("sagemaker", partition)
+    )
 
 
 @dataclass(frozen=True)
 class AwsOptions:
-    """The AWS options every subcommand accepts.
+    """The AWS options of a subcommand.
 
     ``endpoint_url`` only redirects the SageMaker Runtime client (the benchmark's
-    ``--endpoint-url``); other services use their regional endpoints.
+    ``--endpoint-url``); other services use their regional endpoints. ``flags`` are the
+    subcommand's option strings, the only ones error messages may suggest.
     """
 
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
+    flags: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -189,8 +227,19 @@ class AwsContext:
                 region=getattr(args, "region", None),
                 profile=getattr(args, "profile", None),
                 endpoint_url=getattr(args, "endpoint_url", None),
+                flags=getattr(args, "flags", frozenset()),
             )
         )
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        """:func:`aws_errors` with this subcommand's options."""
+        with aws_errors(action, self.options.flags):
+            yield
+
+    def translate(self, exc: BaseException, action: str) -> CliError:
+        """:func:`translate` with this subcommand's options."""
+        return translate(exc, action, self.options.flags)
 
     @property
     def session(self) -> Any:
@@ -200,10 +249,35 @@ class AwsContext:
 
     @property
     def region(self) -> str:
+        """The session's region, checked against the regions botocore knows for SageMaker."""
         region = self.session.region_name
+        flags = self.options.flags
+        source = "--region, AWS_REGION" if "--region" in flags else "AWS_REGION"
         if not region:
-            raise CliError("No AWS region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION.")
+            raise CliError(
+                f"No AWS region: {'pass --region or ' if '--region' in flags else ''}"
+                "set AWS_REGION / AWS_DEFAULT_REGION."
+            )
+        if region not in sagemaker_regions():
+            raise CliError(
+                f"Unknown AWS region {region!r} (from {source} or the profile): botocore "
+                f"{botocore.__version__} knows no SageMaker endpoint there. Check the "
+                "spelling (e.g. eu-west-1); for a region newer than this botocore, upgrade boto3."
+            )
         return str(region)
+
+    def require_credentials(self) -> None:
+        """Resolve the credentials now: none is a :class:`CliError` before any call."""
+        with self.errors("load AWS credentials"):
+            credentials = self.session.get_credentials()
+        if credentials is None:
+            raise translate(NoCredentialsError(), "call AWS", self.options.flags)
+
+    def ready(self) -> str:
+        """Check the region and the credentials before the first call; returns the region."""
+        region = self.region
+        self.require_credentials()
+        return region
 
     def client(
         self,
@@ -228,7 +302,7 @@ class AwsContext:
             settings["max_pool_connections"] = max_pool_connections
         config = Config(**settings)
         endpoint_url = self.options.endpoint_url if service == "sagemaker-runtime" else None
-        with aws_errors(f"create a {service} client"):
+        with self.errors(f"create a {service} client"):
             return self.session.client(
                 service, region_name=region or self.region, endpoint_url=endpoint_url, config=config
             )
@@ -240,6 +314,7 @@ _LOADER = create_loader()
 
 def make_session(options: AwsOptions) -> Any:
     """A boto3 session for ``--profile`` / ``--region``, with clear errors."""
+    where = "--profile" if "--profile" in options.flags else "AWS_PROFILE"
     try:
         core = botocore.session.get_session()
         core.register_component("data_loader", _LOADER)
@@ -247,10 +322,10 @@ def make_session(options: AwsOptions) -> Any:
             profile_name=options.profile, region_name=options.region, botocore_session=core
         )
     except ProfileNotFound as exc:
-        raise CliError(f"AWS profile not found: {exc}. Check --profile and ~/.aws/config.") from exc
+        raise CliError(f"AWS profile not found: {exc}. Check {where} and ~/.aws/config.") from exc
     if options.profile is not None and options.profile not in session.available_profiles:
         raise CliError(
-            f"AWS profile not found: {options.profile!r}. Check --profile and ~/.aws/config "
+            f"AWS profile not found: {options.profile!r}. Check {where} and ~/.aws/config "
             f"(known: {', '.join(session.available_profiles) or 'none'})."
         )
     return session
