@@ -22,23 +22,16 @@ from serverless_inference import (
     ServerlessEndpoint,
     nag,
 )
-from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
+from tests.cdk_helpers import (
+    linted_template,
+    logical_id,
+    new_stack,
+    region_agnostic_arn,
+    resources_of_type,
+)
 
 NAME = "shared-sentiment"
-ARN = {
-    "Fn::Join": [
-        "",
-        [
-            "arn:",
-            {"Ref": "AWS::Partition"},
-            ":sagemaker:",
-            {"Ref": "AWS::Region"},
-            ":",
-            {"Ref": "AWS::AccountId"},
-            f":endpoint/{NAME}",
-        ],
-    ]
-}
+ARN = region_agnostic_arn("sagemaker", f"endpoint/{NAME}")
 """The endpoint's ARN as the consumer stack's policies must name it."""
 INVOKE = {"Action": "sagemaker:InvokeEndpoint", "Effect": "Allow", "Resource": ARN}
 

@@ -58,7 +58,7 @@ from serverless_inference.api_responses import (
 )
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
 from serverless_inference.limits import API_GATEWAY_NAMESPACE
-from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic
+from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
 
 METRIC_PERIOD: Final = Duration.minutes(1)
@@ -410,21 +410,13 @@ class InferenceApi(Construct):
         """A metric of this API's stage (namespace ``AWS/ApiGateway``, dimensions ``ApiName``
         and ``Stage``). Default period: 1 minute; default statistic: the one the metric
         helpers document (``Sum`` for metrics they do not know). ``options`` win."""
-        settings: dict[str, Any] = {
-            "period": METRIC_PERIOD,
-            "statistic": default_statistic(
-                API_GATEWAY_NAMESPACE, metric_name, _MEANING.get(metric_name, COUNT)
-            ),
-            **options,
-        }
-        return cloudwatch.Metric(
-            namespace=API_GATEWAY_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={
-                "ApiName": self.rest_api.rest_api_name,
-                "Stage": self.stage_name,
-            },
-            **settings,
+        return new_metric(
+            API_GATEWAY_NAMESPACE,
+            metric_name,
+            {"ApiName": self.rest_api.rest_api_name, "Stage": self.stage_name},
+            period=METRIC_PERIOD,
+            preferred=_MEANING.get(metric_name, COUNT),
+            options=options,
         )
 
     def metric_count(self, **options: Any) -> cloudwatch.Metric:

@@ -17,7 +17,7 @@ from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
 from serverless_inference.limits import MetricName, metric_namespace
-from serverless_inference.metric_statistics import COUNT, PEAK, TYPICAL, default_statistic
+from serverless_inference.metric_statistics import COUNT, PEAK, TYPICAL, new_metric
 from serverless_inference.validation import is_token
 
 DEFAULT_VARIANT_NAME: Final = "AllTraffic"
@@ -115,19 +115,13 @@ class ServerlessEndpointBase(Resource):
         (``Average`` for metrics they do not know). ``options`` (``statistic``, ``period``,
         ``label``...) win over the defaults.
         """
-        namespace = metric_namespace(metric_name)
-        settings: dict[str, Any] = {
-            "period": METRIC_PERIOD,
-            "statistic": default_statistic(
-                namespace, metric_name, _MEANING.get(metric_name, TYPICAL)
-            ),
-            **options,
-        }
-        return cloudwatch.Metric(
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": self.variant_name},
-            **settings,
+        return new_metric(
+            metric_namespace(metric_name),
+            metric_name,
+            {"EndpointName": self.endpoint_name, "VariantName": self.variant_name},
+            period=METRIC_PERIOD,
+            preferred=_MEANING.get(metric_name, TYPICAL),
+            options=options,
         )
 
     def metric_invocations(self, **options: Any) -> cloudwatch.Metric:

@@ -30,7 +30,7 @@ from serverless_inference.keep_warm_options import (
     schedule_expression,
 )
 from serverless_inference.limits import LAMBDA_NAMESPACE
-from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic
+from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic, new_metric
 from serverless_inference.validation import Problems, is_token
 
 DEFAULT_CONCURRENCY = 1
@@ -308,17 +308,13 @@ class KeepWarm(Construct):
         Default period: 5 minutes (the default schedule); default statistic: ``Sum``
         (``Average`` for ``PingLatency``). ``options`` win over the defaults.
         """
-        meaning = TYPICAL if metric_name == METRIC_PING_LATENCY else COUNT
-        settings: dict[str, Any] = {
-            "period": DEFAULT_METRIC_PERIOD,
-            "statistic": default_statistic(self.metric_namespace, metric_name, meaning),
-            **options,
-        }
-        return cloudwatch.Metric(
-            namespace=self.metric_namespace,
-            metric_name=metric_name,
-            dimensions_map={DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
-            **settings,
+        return new_metric(
+            self.metric_namespace,
+            metric_name,
+            {DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
+            period=DEFAULT_METRIC_PERIOD,
+            preferred=TYPICAL if metric_name == METRIC_PING_LATENCY else COUNT,
+            options=options,
         )
 
     def metric_pings_sent(self, **options: Any) -> cloudwatch.Metric:

@@ -6,8 +6,11 @@ metric. A statistic a metric does not support returns no data, so a default outs
 table would give graphs and alarms with nothing in them.
 """
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 
 from serverless_inference.limits import documented_statistics
 
@@ -31,3 +34,24 @@ def default_statistic(namespace: str, metric_name: str, preferred: Sequence[str]
         if documented.allows(statistic):
             return statistic
     raise ValueError(f"none of {', '.join(preferred)} is documented for {namespace} {metric_name}")
+
+
+def new_metric(
+    namespace: str,
+    metric_name: str,
+    dimensions: Mapping[str, str],
+    *,
+    period: Duration,
+    preferred: Sequence[str],
+    options: Mapping[str, Any],
+) -> cloudwatch.Metric:
+    """A metric with its helper's defaults: ``period`` and the first of ``preferred`` that AWS
+    documents for it; ``options`` (``statistic``, ``period``, ``label``...) win."""
+    settings: dict[str, Any] = {
+        "period": period,
+        "statistic": default_statistic(namespace, metric_name, preferred),
+        **options,
+    }
+    return cloudwatch.Metric(
+        namespace=namespace, metric_name=metric_name, dimensions_map=dimensions, **settings
+    )
