@@ -288,3 +288,42 @@ def test_fails_to_scale_an_import_without_its_provisioned_concurrency() -> None:
         ProvisionedConcurrencyScaling(
             stack, "Scaling", endpoint=endpoint, min_capacity=1, max_capacity=2
         )
+
+
+# --- a ServerlessEndpoint of another stack of the app -------------------------------------------
+
+
+def test_an_endpoint_of_another_stack_is_fronted_and_warmed_without_a_pre_warm() -> None:
+    app = App()
+    producer = Stack(app, "Producer")
+    endpoint = ServerlessEndpoint(
+        producer, "Endpoint", image=ContainerImage.hugging_face_inference()
+    )
+    consumer = Stack(app, "Consumer")
+    InferenceApi(consumer, "Api", endpoint=endpoint)
+    keep_warm = KeepWarm(consumer, "KeepWarm", endpoint=endpoint)
+    template = Template.from_stack(consumer)
+    # no trigger: it would reference the producer's endpoint config, whose export would then
+    # block every update that replaces the config
+    assert keep_warm.pre_warm is None
+    template.resource_count_is("Custom::Trigger", 0)
+    imports = [
+        value["Fn::ImportValue"]
+        for value in _values(template.to_json())
+        if isinstance(value, dict) and "Fn::ImportValue" in value
+    ]
+    # the endpoint's name (route, pings, metrics) and ARN (grants), never its config
+    assert {name.split("Endpoint", 1)[0] for name in imports} == {
+        "Producer:ExportsOutputFnGetAtt",
+        "Producer:ExportsOutputRef",
+    }
+    assert not [name for name in imports if "EndpointConfig" in name]
+
+
+def _values(node: Any) -> list[Any]:
+    """Every dict and list nested in ``node``, ``node`` included."""
+    found = [node]
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        found.extend(_values(child))
+    return found
