@@ -16,7 +16,7 @@ import types
 import typing
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -24,48 +24,45 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from serverless_inference.alarms import (
-    DEFAULT_PRICE_PER_GB_SECOND,
+from serverless_inference.alarm_thresholds import (
     AlarmThresholds,
-    check_email_addresses,
-    check_price_per_gb_second,
     check_threshold_values,
     duration_field_names,
+)
+from serverless_inference.alarms import (
+    DEFAULT_PRICE_PER_GB_SECOND,
+    AlarmsOptions,
+    check_email_addresses,
+    check_price_per_gb_second,
     parse_alarm_kinds,
 )
-from serverless_inference.api import (
+from serverless_inference.api_auth import ApiAuth
+from serverless_inference.api_options import (
     DEFAULT_BINARY_MEDIA_TYPES,
-    DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_PATH,
     DEFAULT_STAGE_NAME,
-    RETENTION_BY_DAYS,
-    ApiAuth,
-    check_api_settings,
+    ApiOptions,
 )
 from serverless_inference.endpoint import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MEMORY_SIZE_MB,
-    DEFAULT_VARIANT_NAME,
     ServerlessEndpoint,
     check_endpoint_props,
 )
+from serverless_inference.endpoint_base import DEFAULT_VARIANT_NAME
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
 from serverless_inference.keep_warm import DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY
 from serverless_inference.keep_warm import DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE
 from serverless_inference.keep_warm import DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD
-from serverless_inference.keep_warm import (
-    DEFAULT_RATE_MINUTES,
-    check_keep_warm_props,
-    check_time_zone,
-)
-from serverless_inference.pattern import Part
+from serverless_inference.keep_warm import DEFAULT_RATE_MINUTES
+from serverless_inference.keep_warm_options import KeepWarmOptions, check_keep_warm_props
 from serverless_inference.scaling import (
     DEFAULT_TARGET_UTILIZATION,
     ProvisionedConcurrencyScaling,
-    check_scaled_capacity_settings,
     check_scaling_props,
     check_target_utilization,
 )
+from serverless_inference.schedules import check_time_zone
 from serverless_inference.validation import Problems
 from stacks.overrides import CliText, decode, dotted_overrides, from_cli, plain, set_path
 from stacks.placement import (
@@ -75,6 +72,13 @@ from stacks.placement import (
     check_account,
     check_concurrency_quota,
     check_region,
+)
+from stacks.settings_checks import (
+    AUTH_BY_MODE,
+    DEFAULT_LOG_RETENTION_DAYS,
+    RETENTION_BY_DAYS,
+    check_api_settings,
+    check_scaled_capacity_settings,
 )
 
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
@@ -195,7 +199,8 @@ class AlarmThresholdsSettings:
 
     def check(self, problems: Problems) -> None:
         """Record every invalid threshold, named by its config key."""
-        check_threshold_values(problems, self._values(), duration_key_suffix="_ms")
+        durations = {name: f"{name}_ms" for name in duration_field_names()}
+        check_threshold_values(problems.renamed(durations), self._values())
 
     def to_thresholds(self) -> AlarmThresholds:
         """The construct's typed thresholds (call after ``check`` found no problem)."""
@@ -223,7 +228,7 @@ class AlarmsSettings:
     dashboard: bool = True
     price_per_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
 
-    def props(self, scope: Construct) -> Part:
+    def props(self, scope: Construct) -> AlarmsOptions | Literal[False]:
         """The ``alarms`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False
@@ -278,7 +283,7 @@ class ApiSettings:
     cloud_watch_role: bool = True
     web_acl_arn: str | None = None
 
-    def props(self, scope: Construct) -> Part:
+    def props(self, scope: Construct) -> ApiOptions | Literal[False]:
         """The ``api`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False
@@ -294,7 +299,7 @@ class ApiSettings:
                 quota_limit=self.api_key_quota_limit, quota_period=self.api_key_quota_period
             )
         else:
-            auth = ApiAuth.from_mode(self.auth)
+            auth = AUTH_BY_MODE[self.auth]
         return {
             "path": self.path,
             "auth": auth,
@@ -337,14 +342,14 @@ class KeepWarmSettings:
     cold_start_threshold_ms: int = 1000
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
 
-    def props(self) -> Part:
+    def props(self) -> KeepWarmOptions | Literal[False]:
         """The ``keep_warm`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False
         return {
             "concurrency": self.concurrency,
             "rate_minutes": self.rate_minutes,
-            "active_hours": tuple(self.active_hours) if self.active_hours is not None else None,
+            "active_hours": self._active_hours(),
             "active_days": self.active_days,
             "time_zone": self.time_zone,
             "payload": self.payload,
@@ -355,14 +360,24 @@ class KeepWarmSettings:
             "log_retention": RETENTION_BY_DAYS[self.log_retention_days],
         }
 
+    def _active_hours(self) -> tuple[int, int] | None:
+        """``active_hours`` as ``KeepWarm`` takes it (a list in cdk.json; checked as a pair)."""
+        hours = self.active_hours
+        return typing.cast(tuple[int, int], tuple(hours)) if hours is not None else None
+
     def check(self, problems: Problems, endpoint: EndpointSettings) -> None:
         """Record problems ``KeepWarm`` would refuse, named by their key."""
         check_keep_warm_props(
-            problems,
+            problems.renamed(
+                {
+                    "ping_timeout": "ping_timeout_seconds",
+                    "cold_start_threshold": "cold_start_threshold_ms",
+                }
+            ),
             concurrency=self.concurrency,
             max_concurrency=endpoint.max_concurrency,
             rate_minutes=self.rate_minutes,
-            active_hours=tuple(self.active_hours) if self.active_hours is not None else None,
+            active_hours=self._active_hours(),
             active_days=self.active_days,
             time_zone=self.time_zone,
             payload=self.payload,
@@ -370,10 +385,6 @@ class KeepWarmSettings:
             ping_timeout_seconds=self.ping_timeout_seconds,
             cold_start_threshold_ms=self.cold_start_threshold_ms,
             metric_namespace="ServerlessInference/KeepWarm",
-            names={
-                "ping_timeout": "ping_timeout_seconds",
-                "cold_start_threshold": "cold_start_threshold_ms",
-            },
         )
         problems.check_one_of("log_retention_days", self.log_retention_days, RETENTION_BY_DAYS)
 
