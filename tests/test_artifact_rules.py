@@ -17,6 +17,7 @@ from serverless_inference.artifact_contents import (
     read_tarball,
 )
 from serverless_inference.artifact_rules import (
+    API_GATEWAY_TIMEOUT_SECONDS,
     DOWNLOAD_BYTES_PER_SECOND,
     UNPACK_BYTES_PER_SECOND,
     SettingNames,
@@ -251,18 +252,26 @@ def test_archive_alone_against_the_disk_when_its_content_is_unknown() -> None:
     assert check_artifact_disk(5 * GB + 1).status is Status.FAIL
 
 
-def test_start_up_estimate_warns_over_half_the_window() -> None:
+def _bytes_taking(seconds: float) -> int:
+    """The archive size (unpacked as large) whose download and unpacking take ``seconds``."""
+    return int(seconds / (1 / DOWNLOAD_BYTES_PER_SECOND + 1 / UNPACK_BYTES_PER_SECOND))
+
+
+def test_start_up_estimate_against_the_api_timeout_and_the_start_up_window() -> None:
     assert start_up_seconds(85_000_000, 100_000_000) == pytest.approx(2.0)
-    budget = STARTUP_TIMEOUT_SECONDS / 2
-    # unpacked as large as the archive: bytes per second of both steps together
-    rate = 1 / (1 / DOWNLOAD_BYTES_PER_SECOND + 1 / UNPACK_BYTES_PER_SECOND)
-    at_budget = int(budget * rate)
-    assert check_start_up(at_budget, at_budget).status is Status.PASS
-    slow = check_start_up(at_budget + 1000, at_budget + 1000)
+    api = _bytes_taking(API_GATEWAY_TIMEOUT_SECONDS)
+    assert check_start_up(api, api).status is Status.PASS
+    slow = check_start_up(api + 1000, api + 1000)
     assert slow.status is Status.WARN
-    assert "180 s in which the model must download and /ping answer" in slow.reason
+    assert "a request through an API that meets a cold start gets a 504" in slow.reason
+    window = _bytes_taking(STARTUP_TIMEOUT_SECONDS / 2)
+    assert "gets a 504" in check_start_up(window, window).reason  # not yet the window
+    too_slow = check_start_up(window + 1000, window + 1000)
+    assert too_slow.status is Status.WARN
+    assert "180 s in which the model must download and /ping answer" in too_slow.reason
     # the archive alone stands for its content when that is unknown
-    assert check_start_up(at_budget + 1000, None).status is Status.WARN
+    assert check_start_up(api + 1000, None).status is Status.WARN
+    assert check_start_up(None, api + 1000).status is Status.WARN
 
 
 @pytest.mark.parametrize(

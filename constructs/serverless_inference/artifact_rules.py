@@ -11,8 +11,9 @@ docs/aws-behaviour.md, "Container images and model artifacts":
   ``code/requirements.txt`` (the Hugging Face and PyTorch inference toolkits' layout); no
   symbolic links (SageMaker cannot extract them) and no path outside the root;
 * disk: the archive and its unpacked copy within the 5 GB ephemeral disk;
-* start-up: downloading and unpacking the archive (an estimate) within half of the 3 minutes
-  in which the model must download and ``/ping`` answer;
+* start-up: downloading and unpacking the archive at every cold start (an estimate) within
+  API Gateway's default 29 s timeout, and within half of the 3 minutes in which the model
+  must download and ``/ping`` answer;
 * memory: the memory tier at least twice the model's size in memory (the unpacked size,
   else the archive's size, stands for it), at least once or it fails.
 """
@@ -42,6 +43,9 @@ writes 130 MB/s on 2 cores; a serverless environment's CPU share is not document
 STARTUP_SHARE: Final = 0.5
 """Share of the start-up window that downloading and unpacking may take: the rest is for
 starting the model server, importing the framework and loading the model."""
+API_GATEWAY_TIMEOUT_SECONDS: Final = 29
+"""API Gateway's default integration timeout (the maximum for edge-optimized APIs): a request
+that meets a longer cold start through an API gets a 504."""
 
 LAYOUT: Final = "model layout"
 HANDLER_ITEM: Final = "model handler"
@@ -274,13 +278,15 @@ def start_up_seconds(archive_bytes: int, unpacked_bytes: int) -> float:
 
 
 def check_start_up(archive_bytes: int | None, unpacked_bytes: int | None) -> Finding:
-    """Downloading and unpacking against the start-up window (the unpacked size, when unknown,
-    is taken as the archive's: a lower bound)."""
+    """Downloading and unpacking, at every cold start, against half of the start-up window and
+    against API Gateway's default timeout (the unpacked size, when unknown, is taken as the
+    archive's: a lower bound)."""
     archive = archive_bytes if archive_bytes is not None else unpacked_bytes or 0
     unpacked = unpacked_bytes if unpacked_bytes is not None else archive
     seconds = start_up_seconds(archive, unpacked)
+    value = f"~{seconds:,.0f} s to download and unpack (estimate)"
     budget = STARTUP_TIMEOUT_SECONDS * STARTUP_SHARE
-    value = f"~{seconds:,.0f} s to download and unpack"
+    shrink = "shrink the artifact (quantize to INT8/FP16, drop files the handler does not load)"
     if seconds > budget:
         return Finding(
             START_UP,
@@ -288,14 +294,23 @@ def check_start_up(archive_bytes: int | None, unpacked_bytes: int | None) -> Fin
             value,
             f"over {budget:.0f} s, half of the {STARTUP_TIMEOUT_SECONDS} s in which the model "
             "must download and /ping answer: the server start and the model load get the rest",
-            "shrink the artifact (quantize to INT8/FP16, drop files the handler does not load) "
-            "or keep environments warm (provisioned concurrency)",
+            f"{shrink}, or use a real-time instance",
+        )
+    if seconds > API_GATEWAY_TIMEOUT_SECONDS:
+        return Finding(
+            START_UP,
+            Status.WARN,
+            value,
+            f"over API Gateway's default {API_GATEWAY_TIMEOUT_SECONDS} s timeout before the "
+            "model even loads: a request through an API that meets a cold start gets a 504",
+            f"{shrink}, or keep environments warm (KeepWarm, provisioned concurrency)",
         )
     return Finding(
         START_UP,
         Status.PASS,
         value,
-        f"within half of the {STARTUP_TIMEOUT_SECONDS} s start-up window (estimate)",
+        f"within API Gateway's {API_GATEWAY_TIMEOUT_SECONDS} s and the "
+        f"{STARTUP_TIMEOUT_SECONDS} s start-up window",
     )
 
 
