@@ -63,7 +63,7 @@ def test_model_files_at_the_root_and_the_handler_in_code_pass() -> None:
     contents = _contents("config.json", "model.safetensors", "code/inference.py")
     findings = check_layout(contents, require_handler=True, names=NAMES)
     assert [(f.item, f.status, f.value) for f in findings] == [
-        ("model layout", Status.PASS, "model files at the root, code in code/"),
+        ("model layout", Status.PASS, "files at the root, code in code/"),
         ("model handler", Status.PASS, "code/inference.py"),
     ]
 

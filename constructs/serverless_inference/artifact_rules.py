@@ -171,7 +171,7 @@ def check_layout(
             Finding(
                 LAYOUT,
                 Status.PASS,
-                "model files at the root, code in code/" if model_files else "code/ only",
+                "files at the root, code in code/" if model_files else "code/ only",
                 "the layout of the Hugging Face and PyTorch inference toolkits"
                 if model_files
                 else "the container loads the model from elsewhere (HF_MODEL_ID)",
