@@ -303,3 +303,11 @@ def test_size_lines_use_the_unpacked_size_for_memory() -> None:
         "model artifact",
         "model start-up",
     ]
+
+
+def test_tiny_models_read_as_such() -> None:
+    finding = check_memory_fit(2048, 0.005, "unpacked size", NAMES)
+    assert (finding.status, finding.value) == (
+        Status.PASS,
+        "2048 MB for a < 1 MB model (over 100x)",
+    )

@@ -328,7 +328,9 @@ def artifact_memory(
 def check_memory_fit(memory_mb: int, needed_mb: float, basis: str, names: SettingNames) -> Finding:
     """The memory tier against ``SAFE_MEMORY_FACTOR`` x the model's size in memory."""
     ratio = memory_mb / max(needed_mb, 1e-9)
-    value = f"{memory_mb} MB for a {needed_mb:,.0f} MB model ({ratio:.1f}x)"
+    model = f"{needed_mb:,.0f} MB" if needed_mb >= 1 else "< 1 MB"
+    times = f"{ratio:.1f}x" if ratio < 100 else "over 100x"
+    value = f"{memory_mb} MB for a {model} model ({times})"
     if memory_mb >= needed_mb * SAFE_MEMORY_FACTOR:
         return Finding(MEMORY, Status.PASS, value, f"at least 2x the {basis}")
     safe = smallest_tier(needed_mb * SAFE_MEMORY_FACTOR)
