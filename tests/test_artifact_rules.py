@@ -2,8 +2,6 @@
 directory or a tarball holds, its layout, and its size against the disk, the start-up window
 and the memory tier."""
 
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -30,11 +28,12 @@ from serverless_inference.artifact_rules import (
     start_up_seconds,
 )
 from serverless_inference.limits import EPHEMERAL_DISK_BYTES, STARTUP_TIMEOUT_SECONDS
+from tests.support.model_files import HANDLER, write_files, write_tarball
 
 MB = 1024**2
 GB = 1024**3
 NAMES = SettingNames(memory="memory={}", handler_optional="no_handler=True")
-HANDLER_SOURCE = b"def model_fn(model_dir):\n    return model_dir\n"
+HANDLER_SOURCE = HANDLER
 
 
 def _contents(*paths: str, handler: bytes | None = HANDLER_SOURCE) -> ArtifactContents:
@@ -47,13 +46,6 @@ def _contents(*paths: str, handler: bytes | None = HANDLER_SOURCE) -> ArtifactCo
 def _layout(contents: ArtifactContents, require_handler: bool = True) -> list[tuple[str, Status]]:
     findings = check_layout(contents, require_handler=require_handler, names=NAMES)
     return [(f.item, f.status) for f in findings]
-
-
-def _write(root: Path, files: dict[str, bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
 
 
 # ------------------------------------------------------------------ layout
@@ -151,7 +143,7 @@ def test_fails_on_links_paths_outside_the_root_and_an_empty_artifact() -> None:
 
 
 def test_directory_leaves_out_the_default_and_the_given_patterns(tmp_path: Path) -> None:
-    _write(
+    write_files(
         tmp_path,
         {
             "config.json": b"{}",
@@ -182,8 +174,8 @@ def test_default_exclusions_cover_caches_and_version_control() -> None:
 
 def test_directory_follows_file_links_and_lists_the_others(tmp_path: Path) -> None:
     model = tmp_path / "model"
-    _write(model, {"config.json": b"{}"})
-    _write(tmp_path, {"blobs/weights": b"w" * 7, "shared/vocab.txt": b"v"})
+    write_files(model, {"config.json": b"{}"})
+    write_files(tmp_path, {"blobs/weights": b"w" * 7, "shared/vocab.txt": b"v"})
     (model / "weights.bin").symlink_to(tmp_path / "blobs" / "weights")
     (model / "shared").symlink_to(tmp_path / "shared")
     (model / "broken").symlink_to(tmp_path / "nowhere")
@@ -196,25 +188,11 @@ def test_directory_follows_file_links_and_lists_the_others(tmp_path: Path) -> No
 # ------------------------------------------------------------------ reading tarballs
 
 
-def _tarball(path: Path, members: dict[str, bytes], *, links: tuple[str, ...] = ()) -> Path:
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
-        for name in links:
-            info = tarfile.TarInfo(name)
-            info.type = tarfile.SYMTYPE
-            info.linkname = "config.json"
-            archive.addfile(info)
-    return path
-
-
 def test_tarball_members_relative_to_the_root(tmp_path: Path) -> None:
-    path = _tarball(
+    path = write_tarball(
         tmp_path / "model.tar.gz",
         {"./config.json": b"{}", "./code/inference.py": HANDLER_SOURCE, "/etc/passwd": b"x"},
-        links=("link.json",),
+        links={"link.json": "config.json"},
     )
     contents = read_tarball(path)
     assert contents.files == {"config.json": 2, "code/inference.py": len(HANDLER_SOURCE)}

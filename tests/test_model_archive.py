@@ -17,6 +17,7 @@ from serverless_inference.model_archive import (
     default_cache_directory,
     packed_model,
 )
+from tests.support.model_files import write_files
 
 LONG_NAME = "tokenizer/" + "a" * 120 + ".json"
 MODEL = {
@@ -32,12 +33,7 @@ MODEL = {
 
 @pytest.fixture
 def model(tmp_path: Path) -> Path:
-    root = tmp_path / "model"
-    for name, content in MODEL.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    return root
+    return write_files(tmp_path / "model", MODEL)
 
 
 def _touch_everything(root: Path, when: int) -> None:

@@ -25,6 +25,7 @@ from serverless_inference import (
 from serverless_inference.images import ModelArtifact
 from serverless_inference.model_artifacts import WARNING_IDS
 from tests.cdk_helpers import linted_template, new_stack, resources_of_type
+from tests.support.model_files import HANDLER, write_files
 from tests.test_api_vtl import synth_checked
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,28 +186,19 @@ def test_from_asset_deploys_a_tar_gz_key_too(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ layout errors
 
 
-def _directory(tmp_path: Path, files: dict[str, str]) -> str:
-    root = tmp_path / "model"
-    root.mkdir()
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return str(root)
-
-
-HANDLER = "def model_fn(model_dir):\n    return model_dir\n"
+def _directory(tmp_path: Path, files: dict[str, bytes]) -> str:
+    return str(write_files(tmp_path / "model", files))
 
 
 @pytest.mark.parametrize(
     ("files", "message"),
     [
         (
-            {"config.json": "{}"},
+            {"config.json": b"{}"},
             r"model handler: no code/inference\.py: .*or pass require_handler=False",
         ),
         (
-            {"model/config.json": "{}", "model/code/inference.py": HANDLER},
+            {"model/config.json": b"{}", "model/code/inference.py": HANDLER},
             r"model layout: everything is in model/: .*pack the content of model/",
         ),
         (
@@ -214,14 +206,14 @@ HANDLER = "def model_fn(model_dir):\n    return model_dir\n"
             r"model layout: inference\.py: inference\.py is at the root: .*move it to code/inference\.py",
         ),
         (
-            {"code/inference.py": "def model_fn(:\n"},
+            {"code/inference.py": b"def model_fn(:\n"},
             r"model handler: code/inference\.py: it does not parse \(line 1",
         ),
         ({}, r"model layout: no files"),
     ],
 )
 def test_fails_when_the_layout_is_not_one_the_toolkits_serve(
-    tmp_path: Path, files: dict[str, str], message: str
+    tmp_path: Path, files: dict[str, bytes], message: str
 ) -> None:
     path = _directory(tmp_path, files)
     with pytest.raises(
@@ -233,7 +225,7 @@ def test_fails_when_the_layout_is_not_one_the_toolkits_serve(
 
 
 def test_fails_naming_every_problem_at_once(tmp_path: Path) -> None:
-    path = _directory(tmp_path, {"requirements.txt": "", "config.json": "{}"})
+    path = _directory(tmp_path, {"requirements.txt": b"", "config.json": b"{}"})
     with pytest.raises(ValueError) as raised:
         ModelData.from_directory(path)
     lines = str(raised.value).splitlines()
@@ -265,7 +257,7 @@ def test_a_folder_link_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_model_without_handler_is_accepted_when_the_image_brings_one(tmp_path: Path) -> None:
-    path = _directory(tmp_path, {"config.json": "{}", "model.safetensors": "w"})
+    path = _directory(tmp_path, {"config.json": b"{}", "model.safetensors": b"w"})
     model_data = ModelData.from_directory(
         path, require_handler=False, cache_directory=str(tmp_path / "cache")
     )

@@ -4,19 +4,17 @@ applies. All offline (``--skip-quotas``)."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import run_cli
+from tests.support.model_files import HANDLER, write_files, write_tarball
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "batched-sentiment"
 GB = 1024**3
-HANDLER = b"def model_fn(model_dir):\n    return model_dir\n"
 
 
 def _check(
@@ -64,19 +62,10 @@ def test_the_reference_example_directory_passes(capsys: pytest.CaptureFixture[st
     assert (code, lines["model layout"]["value"]) == (0, "code/ only")
 
 
-def _model_directory(tmp_path: Path, files: dict[str, bytes]) -> Path:
-    root = tmp_path / "model"
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    return root
-
-
 def test_a_directory_without_handler_fails_unless_the_image_brings_one(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    model = _model_directory(tmp_path, {"config.json": b"{}"})
+    model = write_files(tmp_path / "model", {"config.json": b"{}"})
     code, lines = _check(capsys, model)
     assert code == 1
     handler = lines["model handler"]
@@ -90,7 +79,7 @@ def test_a_directory_without_handler_fails_unless_the_image_brings_one(
 def test_an_oversized_directory_fails_on_disk_and_memory_without_writing_gigabytes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    model = _model_directory(tmp_path, {"code/inference.py": HANDLER})
+    model = write_files(tmp_path / "model", {"code/inference.py": HANDLER})
     with (model / "model.safetensors").open("wb") as sparse:  # 3 GB on paper only
         sparse.truncate(3 * GB)
     code, lines = _check(capsys, model)
@@ -108,24 +97,10 @@ def test_an_oversized_directory_fails_on_disk_and_memory_without_writing_gigabyt
     assert lines["model fits memory"]["status"] == "pass"
 
 
-def _tarball(path: Path, members: dict[str, bytes], *, link: str | None = None) -> Path:
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
-        if link is not None:
-            info = tarfile.TarInfo(link)
-            info.type = tarfile.SYMTYPE
-            info.linkname = "../blobs/abc"
-            archive.addfile(info)
-    return path
-
-
 def test_a_tarball_with_the_toolkits_layout_passes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    model = _tarball(
+    model = write_tarball(
         tmp_path / "model.tar.gz",
         {"./config.json": b"{}", "./code/inference.py": HANDLER, "./code/requirements.txt": b""},
     )
@@ -166,7 +141,8 @@ def test_a_tarball_with_a_wrong_layout_fails(
     value: str,
     reason: str,
 ) -> None:
-    code, lines = _check(capsys, _tarball(tmp_path / "model.tar.gz", members, link=link))
+    links = {link: "../blobs/abc"} if link is not None else None
+    code, lines = _check(capsys, write_tarball(tmp_path / "model.tar.gz", members, links=links))
     assert code == 1
     layout = lines["model layout"]
     assert (layout["status"], layout["value"]) == ("fail", value)
