@@ -124,7 +124,15 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         model_data = options.get("model_data")
         self.role = role if role is not None else self._default_role()
         image_uri = options["image"].bind(self, self.role)
-        model_data_url = model_data.bind(self, self.role) if model_data is not None else None
+        model_data_url = (
+            model_data.bind(
+                self,
+                self.role,
+                memory_size_mb=None if is_token(memory_size_mb) else memory_size_mb,
+            )
+            if model_data is not None
+            else None
+        )
         if kms_key is not None:
             kms_key.grant_decrypt(self.role)
 
