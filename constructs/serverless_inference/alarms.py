@@ -32,12 +32,12 @@ from constructs import Construct
 
 from serverless_inference.alarm_topic import new_alarm_topic
 from serverless_inference.endpoint import ServerlessEndpoint
-from serverless_inference.limits import (
+from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import (
     INVOCATION_TIMEOUT_SECONDS,
     MEMORY_SIZES_MB,
     STARTUP_TIMEOUT_SECONDS,
 )
-from serverless_inference.validation import Problems, is_token
 
 DEFAULT_PRICE_PER_GB_SECOND: Final = 0.00002
 """On-demand serverless compute in us-east-1, USD per GB-second (check the pricing page)."""

@@ -14,7 +14,9 @@ from constructs import Construct
 
 from serverless_inference import nag
 from serverless_inference.images import ContainerImage, ModelData
-from serverless_inference.limits import (
+from serverless_inference.scaling import ProvisionedConcurrencyScaling
+from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import (
     ENDPOINT_INSTANCE_NAMESPACE,
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
@@ -23,8 +25,6 @@ from serverless_inference.limits import (
     MetricName,
     metric_namespace,
 )
-from serverless_inference.scaling import ProvisionedConcurrencyScaling
-from serverless_inference.validation import Problems, is_token
 
 DEFAULT_MEMORY_SIZE_MB = 2048
 DEFAULT_MAX_CONCURRENCY = 5

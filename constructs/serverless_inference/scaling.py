@@ -15,8 +15,8 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from serverless_inference.limits import MAX_CONCURRENCY_LIMIT
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
 if typing.TYPE_CHECKING:
     from serverless_inference.endpoint import ServerlessEndpoint

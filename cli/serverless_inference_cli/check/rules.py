@@ -1,7 +1,8 @@
 """The rules of ``check``: is a model ready for a serverless endpoint? (pure functions)
 
 Each line of the report is a :class:`Finding` (pass / warn / fail / unknown) with the reason
-and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and the account quotas:
+and the fix. The rules, all against :mod:`serverless_inference_runtime.limits` and the account
+quotas:
 
 * memory tier: ``--memory`` must be one of 1024..6144 MB in 1 GB steps;
 * model fits memory: ``memory >= 2 x`` the model's size in memory passes, ``>= 1 x`` warns,
@@ -29,7 +30,8 @@ import re
 from dataclasses import dataclass
 
 from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
-from serverless_inference_cli.limits import (
+from serverless_inference_cli.quotas import Quotas
+from serverless_inference_runtime.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     EPHEMERAL_DISK_BYTES,
@@ -38,7 +40,6 @@ from serverless_inference_cli.limits import (
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
-from serverless_inference_cli.quotas import Quotas
 
 MB = 1024**2
 IMAGE_WARN_BYTES = 500 * MB
