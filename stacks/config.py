@@ -49,9 +49,6 @@ from serverless_inference.endpoint import (
     check_endpoint_props,
 )
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
-from serverless_inference.keep_warm import DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY
-from serverless_inference.keep_warm import DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE
-from serverless_inference.keep_warm import DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD
 from serverless_inference.keep_warm import (
     DEFAULT_RATE_MINUTES,
     check_keep_warm_props,
@@ -66,6 +63,18 @@ from serverless_inference.scaling import (
     check_target_utilization,
 )
 from serverless_inference.validation import Problems
+from serverless_inference_runtime.keep_warm.contract import (
+    DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY,
+)
+from serverless_inference_runtime.keep_warm.contract import (
+    DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE,
+)
+from serverless_inference_runtime.keep_warm.contract import (
+    DEFAULT_METRIC_NAMESPACE as DEFAULT_KEEP_WARM_METRIC_NAMESPACE,
+)
+from serverless_inference_runtime.keep_warm.contract import (
+    DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD,
+)
 
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
 ENVIRONMENTS_CONTEXT_KEY = "environments"
@@ -331,7 +340,7 @@ class KeepWarmSettings:
             content_type=self.content_type,
             ping_timeout_seconds=self.ping_timeout_seconds,
             cold_start_threshold_ms=self.cold_start_threshold_ms,
-            metric_namespace="ServerlessInference/KeepWarm",
+            metric_namespace=DEFAULT_KEEP_WARM_METRIC_NAMESPACE,
             names={
                 "ping_timeout": "ping_timeout_seconds",
                 "cold_start_threshold": "cold_start_threshold_ms",

@@ -5,7 +5,6 @@ import re
 import typing
 import zoneinfo
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import (
@@ -28,24 +27,42 @@ from constructs import Construct
 
 from serverless_inference import nag
 from serverless_inference.endpoint import ServerlessEndpoint
-from serverless_inference.limits import MAX_CONCURRENCY_LIMIT
+from serverless_inference.runtime_code import runtime_code
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.keep_warm.contract import (
+    DEFAULT_COLD_START_THRESHOLD_MS,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_CONTENT_TYPE,
+    DEFAULT_METRIC_NAMESPACE,
+    DEFAULT_PAYLOAD,
+    DEFAULT_PING_TIMEOUT_SECONDS,
+    DIMENSION_ENDPOINT_NAME,
+    ENV_COLD_START_THRESHOLD,
+    ENV_CONCURRENCY,
+    ENV_CONNECT_TIMEOUT,
+    ENV_CONTENT_TYPE,
+    ENV_ENDPOINT_NAME,
+    ENV_METRIC_NAMESPACE,
+    ENV_PAYLOAD,
+    ENV_PING_TIMEOUT,
+    HANDLER,
+    METRIC_FAILED_PINGS,
+    METRIC_PING_LATENCY,
+    METRIC_PINGS_SENT,
+    METRIC_SUSPECTED_COLD_STARTS,
+)
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
-DEFAULT_CONCURRENCY = 1
 DEFAULT_RATE_MINUTES = 5
-DEFAULT_PAYLOAD = '{"inputs": "keep warm"}'
-"""A request the default model (a Hugging Face text-classification pipeline) answers."""
-DEFAULT_CONTENT_TYPE = "application/json"
-DEFAULT_PING_TIMEOUT = Duration.seconds(90)
-DEFAULT_COLD_START_THRESHOLD = Duration.seconds(1)
+DEFAULT_PING_TIMEOUT = Duration.seconds(DEFAULT_PING_TIMEOUT_SECONDS)
+DEFAULT_COLD_START_THRESHOLD = Duration.millis(DEFAULT_COLD_START_THRESHOLD_MS)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-DEFAULT_METRIC_NAMESPACE = "ServerlessInference/KeepWarm"
 DEFAULT_METRIC_PERIOD = Duration.minutes(5)
 
 MEMORY_SIZE_MB = 128
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's AwsSolutions-L1 asks for it)."""
-CONNECT_TIMEOUT_SECONDS = 3
 FUNCTION_TIMEOUT_MARGIN = Duration.seconds(30)
 """The function may run this much longer than one ping may wait (start-up, log, metrics)."""
 MAX_PING_TIMEOUT_SECONDS = 14 * 60
@@ -54,34 +71,10 @@ MAX_PAYLOAD_BYTES = 3072
 """The payload travels in an environment variable; Lambda allows 4 KB for all of them."""
 WARNING_ID_COVERED = "serverless-inference:keep-warm-covered"
 
-# Must match lambda/keep_warm/index.py (tests check both sides).
-ENV_ENDPOINT_NAME = "ENDPOINT_NAME"
-ENV_CONCURRENCY = "PING_CONCURRENCY"
-ENV_PAYLOAD = "PING_PAYLOAD"
-ENV_CONTENT_TYPE = "PING_CONTENT_TYPE"
-ENV_PING_TIMEOUT = "PING_TIMEOUT_SECONDS"
-ENV_CONNECT_TIMEOUT = "CONNECT_TIMEOUT_SECONDS"
-ENV_COLD_START_THRESHOLD = "COLD_START_THRESHOLD_MS"
-ENV_METRIC_NAMESPACE = "METRIC_NAMESPACE"
-DIMENSION_ENDPOINT_NAME = "EndpointName"
-METRIC_PINGS_SENT = "PingsSent"
-METRIC_FAILED_PINGS = "FailedPings"
-METRIC_PING_LATENCY = "PingLatency"
-METRIC_SUSPECTED_COLD_STARTS = "SuspectedColdStarts"
-
 _DAY = r"(SUN|MON|TUE|WED|THU|FRI|SAT|[1-7])"
 _DAYS_PATTERN = rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$"
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _MEDIA_TYPE = r"^[\w.+-]+/[\w.+-]+(\s*;.*)?$"
-_ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".DS_Store", "__init__.py"]
-
-
-def handler_code_directory() -> Path:
-    """The keep-warm handler's folder, in an installed wheel or in this source checkout."""
-    packaged = Path(__file__).resolve().parent / "_lambda" / "keep_warm"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "lambda" / "keep_warm"
 
 
 class KeepWarm(Construct):
@@ -201,8 +194,8 @@ class KeepWarm(Construct):
             "Function",
             description="Sends keep-warm pings to a SageMaker serverless endpoint",
             runtime=RUNTIME,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(handler_code_directory()), exclude=_ASSET_EXCLUDE),
+            handler=HANDLER,
+            code=runtime_code(),
             memory_size=MEMORY_SIZE_MB,
             timeout=function_timeout,
             reserved_concurrent_executions=reserved_concurrency,
@@ -220,7 +213,7 @@ class KeepWarm(Construct):
                 ENV_PAYLOAD: payload,
                 ENV_CONTENT_TYPE: content_type,
                 ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
-                ENV_CONNECT_TIMEOUT: str(CONNECT_TIMEOUT_SECONDS),
+                ENV_CONNECT_TIMEOUT: str(DEFAULT_CONNECT_TIMEOUT_SECONDS),
                 ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
                 ENV_METRIC_NAMESPACE: metric_namespace,
             },

@@ -19,8 +19,9 @@ from serverless_inference.endpoint import (
     ServerlessEndpoint,
 )
 from serverless_inference.images import ContainerImage, ModelData
-from serverless_inference.keep_warm import DEFAULT_CONCURRENCY, KeepWarm
+from serverless_inference.keep_warm import KeepWarm
 from serverless_inference.validation import is_token
+from serverless_inference_runtime.keep_warm.contract import DEFAULT_CONCURRENCY
 
 Part = bool | Mapping[str, Any]
 """``True``: the part with its defaults; ``False``: no such part; a mapping: the part's props."""
