@@ -1,34 +1,16 @@
 """cdk-serverless-inference: a model behind a SageMaker serverless endpoint, done right.
 
-The constructs are imported on first use, so that the ``serverless-inference`` command
-does not start the CDK's JavaScript runtime; type checkers and IDEs see them as usual.
+The constructs; their CDK-free half (AWS's limits, the ECR image URI pattern and the code
+that runs in AWS) is the package ``serverless_inference_runtime``, shipped in the same wheel.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from serverless_inference.alarms import AlarmKind, AlarmThresholds, EndpointAlarms
-    from serverless_inference.api import ApiAuth, InferenceApi
-    from serverless_inference.endpoint import ServerlessEndpoint
-    from serverless_inference.images import ContainerImage, ModelData
-    from serverless_inference.keep_warm import KeepWarm
-    from serverless_inference.pattern import ServerlessInference
-    from serverless_inference.scaling import ProvisionedConcurrencyScaling
-
-_MODULES = {
-    "AlarmKind": "alarms",
-    "AlarmThresholds": "alarms",
-    "ApiAuth": "api",
-    "ContainerImage": "images",
-    "EndpointAlarms": "alarms",
-    "InferenceApi": "api",
-    "KeepWarm": "keep_warm",
-    "ModelData": "images",
-    "ProvisionedConcurrencyScaling": "scaling",
-    "ServerlessEndpoint": "endpoint",
-    "ServerlessInference": "pattern",
-}
+from serverless_inference.alarms import AlarmKind, AlarmThresholds, EndpointAlarms
+from serverless_inference.api import ApiAuth, InferenceApi
+from serverless_inference.endpoint import ServerlessEndpoint
+from serverless_inference.images import ContainerImage, ModelData
+from serverless_inference.keep_warm import KeepWarm
+from serverless_inference.pattern import ServerlessInference
+from serverless_inference.scaling import ProvisionedConcurrencyScaling
 
 __all__ = [
     "AlarmKind",
@@ -43,13 +25,3 @@ __all__ = [
     "ServerlessEndpoint",
     "ServerlessInference",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module 'serverless_inference' has no attribute {name!r}")
-    return getattr(import_module(f"serverless_inference.{_MODULES[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
