@@ -28,10 +28,11 @@ from serverless_inference_cli.check.rules import (
     check_provisioned,
     exit_code,
 )
-from serverless_inference_cli.limits import MAX_PAYLOAD_BYTES
 from serverless_inference_cli.options import positive_float, readable_file
 from serverless_inference_cli.output import Column, Report, Sheet, cell
 from serverless_inference_cli.quotas import Quotas, read_quotas
+from serverless_inference_runtime.image_uri import FORM
+from serverless_inference_runtime.limits import MAX_PAYLOAD_BYTES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--image",
         metavar="ECR_URI",
-        help="inference container image, <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> "
-        "(default: not checked)",
+        help=f"inference container image, {FORM} (default: not checked)",
     )
     parser.add_argument(
         "--payload",
