@@ -29,34 +29,12 @@ from serverless_inference import nag
 from serverless_inference.endpoint import ServerlessEndpoint
 from serverless_inference.runtime_code import runtime_code
 from serverless_inference.validation import Problems, is_token
-from serverless_inference_runtime.keep_warm.contract import (
-    DEFAULT_COLD_START_THRESHOLD_MS,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_CONNECT_TIMEOUT_SECONDS,
-    DEFAULT_CONTENT_TYPE,
-    DEFAULT_METRIC_NAMESPACE,
-    DEFAULT_PAYLOAD,
-    DEFAULT_PING_TIMEOUT_SECONDS,
-    DIMENSION_ENDPOINT_NAME,
-    ENV_COLD_START_THRESHOLD,
-    ENV_CONCURRENCY,
-    ENV_CONNECT_TIMEOUT,
-    ENV_CONTENT_TYPE,
-    ENV_ENDPOINT_NAME,
-    ENV_METRIC_NAMESPACE,
-    ENV_PAYLOAD,
-    ENV_PING_TIMEOUT,
-    HANDLER,
-    METRIC_FAILED_PINGS,
-    METRIC_PING_LATENCY,
-    METRIC_PINGS_SENT,
-    METRIC_SUSPECTED_COLD_STARTS,
-)
+from serverless_inference_runtime.keep_warm import contract
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
 DEFAULT_RATE_MINUTES = 5
-DEFAULT_PING_TIMEOUT = Duration.seconds(DEFAULT_PING_TIMEOUT_SECONDS)
-DEFAULT_COLD_START_THRESHOLD = Duration.millis(DEFAULT_COLD_START_THRESHOLD_MS)
+DEFAULT_PING_TIMEOUT = Duration.seconds(contract.DEFAULT_PING_TIMEOUT_SECONDS)
+DEFAULT_COLD_START_THRESHOLD = Duration.millis(contract.DEFAULT_COLD_START_THRESHOLD_MS)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DEFAULT_METRIC_PERIOD = Duration.minutes(5)
 
@@ -126,20 +104,20 @@ class KeepWarm(Construct):
         construct_id: str,
         *,
         endpoint: ServerlessEndpoint,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int = contract.DEFAULT_CONCURRENCY,
         schedule: scheduler.ScheduleExpression | None = None,
         rate_minutes: int | None = None,
         active_hours: tuple[int, int] | None = None,
         active_days: str | None = None,
         time_zone: str | None = None,
-        payload: str = DEFAULT_PAYLOAD,
-        content_type: str = DEFAULT_CONTENT_TYPE,
+        payload: str = contract.DEFAULT_PAYLOAD,
+        content_type: str = contract.DEFAULT_CONTENT_TYPE,
         enabled: bool = True,
         pre_warm_on_deploy: bool = True,
         ping_timeout: Duration = DEFAULT_PING_TIMEOUT,
         cold_start_threshold: Duration = DEFAULT_COLD_START_THRESHOLD,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
-        metric_namespace: str = DEFAULT_METRIC_NAMESPACE,
+        metric_namespace: str = contract.DEFAULT_METRIC_NAMESPACE,
         reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -194,7 +172,7 @@ class KeepWarm(Construct):
             "Function",
             description="Sends keep-warm pings to a SageMaker serverless endpoint",
             runtime=RUNTIME,
-            handler=HANDLER,
+            handler=contract.HANDLER,
             code=runtime_code(),
             memory_size=MEMORY_SIZE_MB,
             timeout=function_timeout,
@@ -208,14 +186,14 @@ class KeepWarm(Construct):
             role=self.role,
             log_group=self.log_group,
             environment={
-                ENV_ENDPOINT_NAME: endpoint.endpoint_name,
-                ENV_CONCURRENCY: str(concurrency),
-                ENV_PAYLOAD: payload,
-                ENV_CONTENT_TYPE: content_type,
-                ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
-                ENV_CONNECT_TIMEOUT: str(DEFAULT_CONNECT_TIMEOUT_SECONDS),
-                ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
-                ENV_METRIC_NAMESPACE: metric_namespace,
+                contract.ENV_ENDPOINT_NAME: endpoint.endpoint_name,
+                contract.ENV_CONCURRENCY: str(concurrency),
+                contract.ENV_PAYLOAD: payload,
+                contract.ENV_CONTENT_TYPE: content_type,
+                contract.ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
+                contract.ENV_CONNECT_TIMEOUT: str(contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
+                contract.ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
+                contract.ENV_METRIC_NAMESPACE: metric_namespace,
             },
         )
         endpoint.grant_invoke(self.function)
@@ -325,31 +303,31 @@ class KeepWarm(Construct):
         """
         settings: dict[str, Any] = {
             "period": DEFAULT_METRIC_PERIOD,
-            "statistic": "Average" if metric_name == METRIC_PING_LATENCY else "Sum",
+            "statistic": "Average" if metric_name == contract.METRIC_PING_LATENCY else "Sum",
             **options,
         }
         return cloudwatch.Metric(
             namespace=self.metric_namespace,
             metric_name=metric_name,
-            dimensions_map={DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
+            dimensions_map={contract.DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
             **settings,
         )
 
     def metric_pings_sent(self, **options: Any) -> cloudwatch.Metric:
         """Pings sent. Default: Sum over 5 minutes."""
-        return self.metric(METRIC_PINGS_SENT, **options)
+        return self.metric(contract.METRIC_PINGS_SENT, **options)
 
     def metric_failed_pings(self, **options: Any) -> cloudwatch.Metric:
         """Pings that got no successful answer (any outcome but ok). Default: Sum over 5 minutes."""
-        return self.metric(METRIC_FAILED_PINGS, **options)
+        return self.metric(contract.METRIC_FAILED_PINGS, **options)
 
     def metric_ping_latency(self, **options: Any) -> cloudwatch.Metric:
         """Latency of successful pings, in milliseconds. Default: Average over 5 minutes."""
-        return self.metric(METRIC_PING_LATENCY, **options)
+        return self.metric(contract.METRIC_PING_LATENCY, **options)
 
     def metric_suspected_cold_starts(self, **options: Any) -> cloudwatch.Metric:
         """Successful pings slower than the cold-start threshold. Default: Sum over 5 minutes."""
-        return self.metric(METRIC_SUSPECTED_COLD_STARTS, **options)
+        return self.metric(contract.METRIC_SUSPECTED_COLD_STARTS, **options)
 
     def metric_errors(self, **options: Any) -> cloudwatch.Metric:
         """Failed runs (every ping failed, or a bad configuration). Default: Sum over 5 minutes."""

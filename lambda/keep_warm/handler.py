@@ -40,28 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverless_inference_runtime import emf, sagemaker_runtime
-from serverless_inference_runtime.keep_warm.contract import (
-    DEFAULT_COLD_START_THRESHOLD_MS,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_CONNECT_TIMEOUT_SECONDS,
-    DEFAULT_CONTENT_TYPE,
-    DEFAULT_METRIC_NAMESPACE,
-    DEFAULT_PAYLOAD,
-    DEFAULT_PING_TIMEOUT_SECONDS,
-    DIMENSION_ENDPOINT_NAME,
-    ENV_COLD_START_THRESHOLD,
-    ENV_CONCURRENCY,
-    ENV_CONNECT_TIMEOUT,
-    ENV_CONTENT_TYPE,
-    ENV_ENDPOINT_NAME,
-    ENV_METRIC_NAMESPACE,
-    ENV_PAYLOAD,
-    ENV_PING_TIMEOUT,
-    METRIC_FAILED_PINGS,
-    METRIC_PING_LATENCY,
-    METRIC_PINGS_SENT,
-    METRIC_SUSPECTED_COLD_STARTS,
-)
+from serverless_inference_runtime.keep_warm import contract
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 from serverless_inference_runtime.sagemaker_runtime import OK, OUTCOMES, TIMEOUT
 
@@ -119,31 +98,55 @@ class Ping:
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings; raise one ``ConfigurationError`` naming every bad variable."""
     problems: list[str] = []
-    endpoint_name = environ.get(ENV_ENDPOINT_NAME, "").strip()
+    endpoint_name = environ.get(contract.ENV_ENDPOINT_NAME, "").strip()
     if not endpoint_name:
         problems.append(
-            f"{ENV_ENDPOINT_NAME} must be the name of the endpoint to ping, got {endpoint_name!r}"
+            f"{contract.ENV_ENDPOINT_NAME} must be the name of the endpoint to ping, "
+            f"got {endpoint_name!r}"
         )
     concurrency = _read_int(
-        environ, ENV_CONCURRENCY, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY_LIMIT, problems
+        environ,
+        contract.ENV_CONCURRENCY,
+        contract.DEFAULT_CONCURRENCY,
+        1,
+        MAX_CONCURRENCY_LIMIT,
+        problems,
     )
-    payload = environ.get(ENV_PAYLOAD, DEFAULT_PAYLOAD)
-    content_type = environ.get(ENV_CONTENT_TYPE, DEFAULT_CONTENT_TYPE).strip()
+    payload = environ.get(contract.ENV_PAYLOAD, contract.DEFAULT_PAYLOAD)
+    content_type = environ.get(contract.ENV_CONTENT_TYPE, contract.DEFAULT_CONTENT_TYPE).strip()
     if not content_type:
-        problems.append(f"{ENV_CONTENT_TYPE} must be a media type, got {content_type!r}")
+        problems.append(f"{contract.ENV_CONTENT_TYPE} must be a media type, got {content_type!r}")
     ping_timeout = _read_float(
-        environ, ENV_PING_TIMEOUT, DEFAULT_PING_TIMEOUT_SECONDS, 0.01, 900.0, problems
+        environ,
+        contract.ENV_PING_TIMEOUT,
+        contract.DEFAULT_PING_TIMEOUT_SECONDS,
+        0.01,
+        900.0,
+        problems,
     )
     connect_timeout = _read_float(
-        environ, ENV_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_SECONDS, 0.01, 60.0, problems
+        environ,
+        contract.ENV_CONNECT_TIMEOUT,
+        contract.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        0.01,
+        60.0,
+        problems,
     )
     threshold = _read_float(
-        environ, ENV_COLD_START_THRESHOLD, DEFAULT_COLD_START_THRESHOLD_MS, 1.0, 900_000.0, problems
+        environ,
+        contract.ENV_COLD_START_THRESHOLD,
+        contract.DEFAULT_COLD_START_THRESHOLD_MS,
+        1.0,
+        900_000.0,
+        problems,
     )
-    namespace = environ.get(ENV_METRIC_NAMESPACE, DEFAULT_METRIC_NAMESPACE).strip()
+    namespace = environ.get(
+        contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE
+    ).strip()
     if not namespace or namespace.startswith("AWS/"):
         problems.append(
-            f"{ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), got {namespace!r}"
+            f"{contract.ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), "
+            f"got {namespace!r}"
         )
     if problems:
         raise ConfigurationError("Invalid keep-warm configuration: " + "; ".join(problems))
@@ -303,12 +306,14 @@ def run_documents(
     counted = tally(settings, pings)
     return emf.documents(
         namespace=settings.metric_namespace,
-        dimensions={DIMENSION_ENDPOINT_NAME: settings.endpoint_name},
+        dimensions={contract.DIMENSION_ENDPOINT_NAME: settings.endpoint_name},
         metrics=[
-            emf.Metric(METRIC_PINGS_SENT, "Count", counted.sent),
-            emf.Metric(METRIC_FAILED_PINGS, "Count", counted.failed),
-            emf.Metric(METRIC_SUSPECTED_COLD_STARTS, "Count", counted.suspected_cold_starts),
-            emf.Metric(METRIC_PING_LATENCY, "Milliseconds", counted.latencies_ms),
+            emf.Metric(contract.METRIC_PINGS_SENT, "Count", counted.sent),
+            emf.Metric(contract.METRIC_FAILED_PINGS, "Count", counted.failed),
+            emf.Metric(
+                contract.METRIC_SUSPECTED_COLD_STARTS, "Count", counted.suspected_cold_starts
+            ),
+            emf.Metric(contract.METRIC_PING_LATENCY, "Milliseconds", counted.latencies_ms),
         ],
         timestamp_ms=int(time.time() * 1000),
         fields={
