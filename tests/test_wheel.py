@@ -139,7 +139,9 @@ def test_library_wheel_holds_the_constructs_the_runtime_and_type_information(
 ) -> None:
     names = set(zipfile.ZipFile(wheels.library).namelist())
     constructs = _sources(
-        ROOT / "constructs" / "serverless_inference", "serverless_inference", {".py", ".typed"}
+        ROOT / "constructs" / "serverless_inference",
+        "serverless_inference",
+        {".py", ".typed", ".json"},
     )
     runtime = _sources(ROOT / "lambda", "serverless_inference_runtime", {".py", ".typed"})
     packaged = {n for n in names if not n.startswith("cdk_serverless_inference-")}
