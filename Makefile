@@ -53,14 +53,20 @@ test-wheel: $(STAMPS)/python ## Build both wheels, check their metadata, install
 bench: $(STAMPS)/python $(STAMPS)/node ## Synth time of this app vs a bare app, and the tests' time
 	$(BIN)/python scripts/bench.py
 
+# ENV=dev: that environment's own stack only (never the pipeline stack). No ENV: every
+# top-level stack: each environment's, or the pipeline stack alone once cdk.json configures
+# a pipeline (its stages deploy the environments; `--all` never selects stacks inside them).
+STACK_PREFIX := ServerlessInference
+STACKS = $(if $(ENV),-c env=$(ENV) $(STACK_PREFIX)-$(ENV),--all)
+
 deploy: $(STAMPS)/python $(STAMPS)/node ## Deploy (pick one environment with ENV=dev)
-	$(CDK) deploy $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) deploy $(STACKS)
 
 diff: $(STAMPS)/python $(STAMPS)/node
-	$(CDK) diff $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) diff $(STACKS)
 
 destroy: $(STAMPS)/python $(STAMPS)/node
-	$(CDK) destroy $(if $(ENV),-c env=$(ENV)) --all
+	$(CDK) destroy $(STACKS)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info \

@@ -5,7 +5,8 @@ defaults are the documented defaults. ``load_config`` reports every bad key at
 once, with its path (``environments.prod.endpoint.memory_size_mb``), and unknown
 keys are errors. ``-c`` overrides use dotted paths: ``-c endpoint.memory_size_mb=4096``
 applies to every environment, ``-c environments.prod.endpoint.memory_size_mb=4096``
-to one; their values are read as JSON when they parse, else as strings.
+to one; their values are read as JSON when they parse, else as strings. A dotted key
+whose first part names no setting is an error (see ``stacks.overrides``).
 """
 
 import dataclasses
@@ -13,7 +14,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -75,11 +76,37 @@ from serverless_inference_runtime.keep_warm.contract import (
 from serverless_inference_runtime.keep_warm.contract import (
     DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD,
 )
+from stacks.overrides import CliText, decode, dotted_overrides, from_cli, plain, set_path
+from stacks.placement import (
+    DEFAULT_SERVERLESS_CONCURRENCY_QUOTA,
+    Placement,
+    QuotaWarning,
+    check_account,
+    check_concurrency_quota,
+    check_region,
+)
 
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
 ENVIRONMENTS_CONTEXT_KEY = "environments"
 PIPELINE_CONTEXT_KEY = "pipeline"
 CDK_NAG_CONTEXT_KEY = "cdk_nag"
+SERVERLESS_CONCURRENCY_QUOTA_CONTEXT_KEY = "serverless_concurrency_quota"
+CONFIGURATION_CONTEXT_KEYS = (
+    ENVIRONMENTS_CONTEXT_KEY,
+    PIPELINE_CONTEXT_KEY,
+    CDK_NAG_CONTEXT_KEY,
+    SERVERLESS_CONCURRENCY_QUOTA_CONTEXT_KEY,
+)
+"""The top-level keys of the app's configuration in cdk.json (``env`` is a command-line
+choice, not configuration)."""
+GPU_IMAGE_TAG = re.compile(r"(^|-)(gpu|cu[0-9]+|neuronx?)(-|$)")
+"""What names a build for GPUs (``-gpu-``, ``-cu118-``) or AWS Inferentia (``-neuronx-``) in
+the tags of AWS's Hugging Face inference images."""
+_IMAGE_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+
+
+class ConfigurationError(ValueError):
+    """The configuration is invalid; the message lists every problem with its key path."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +136,18 @@ class EndpointSettings:
         }
 
     def check(self, problems: Problems) -> None:
-        """Record problems the endpoint itself would refuse."""
+        """Record problems the endpoint itself would refuse, and image tags that cannot
+        run on a serverless endpoint."""
+        if not re.fullmatch(_IMAGE_TAG, self.image_tag):
+            problems.add("image_tag", self.image_tag, f"an image tag matching {_IMAGE_TAG}")
+        elif GPU_IMAGE_TAG.search(self.image_tag):
+            problems.add(
+                "image_tag",
+                self.image_tag,
+                "a CPU tag of huggingface-pytorch-inference such as "
+                f"{HUGGING_FACE_DEFAULT_CPU_TAG} (serverless endpoints have no GPUs nor "
+                "Inferentia chips; -gpu-, -cuNNN- and -neuronx- tags are builds for them)",
+            )
         check_endpoint_props(
             problems,
             environment=self.environment,
@@ -452,6 +490,8 @@ class EnvironmentSettings:
 
     def check(self, problems: Problems) -> None:
         """Record problems of every section."""
+        check_account(problems, "account", self.account)
+        check_region(problems, "region", self.region)
         self.endpoint.check(problems.under("endpoint."))
         self.keep_warm.check(problems.under("keep_warm."), self.endpoint)
         self.scaling.check(problems.under("scaling."), self.endpoint)
@@ -464,8 +504,6 @@ _CONNECTION_ARN = (
     r"[0-9]{12}:connection/[A-Za-z0-9-]+"
 )
 _REPOSITORY = r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
-_ACCOUNT = r"[0-9]{12}"
-_REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]"
 SMOKE_TEST_API_AUTHS = ("iam", "none")
 
 
@@ -493,6 +531,14 @@ class PipelineSettings:
     smoke_test_expect: str = "label"
     """A substring or regular expression the API's answer must contain."""
 
+    def stage_placement(self, settings: EnvironmentSettings) -> Placement:
+        """Where a stage deploys: its environment's ``account``/``region``, else the
+        pipeline's (CDK Pipelines needs both for every stage)."""
+        return Placement(
+            settings.account if settings.account is not None else self.account,
+            settings.region if settings.region is not None else self.region,
+        )
+
     def check(
         self,
         problems: Problems,
@@ -509,8 +555,6 @@ class PipelineSettings:
                 "a CodeStar connection ARN "
                 "(arn:aws:codestar-connections:<region>:<account>:connection/<id>)",
             ),
-            ("account", _ACCOUNT, "an AWS account id of 12 digits"),
-            ("region", _REGION, "an AWS region such as eu-west-1"),
         )
         for name, pattern, allowed in required:
             value = getattr(self, name)
@@ -518,6 +562,12 @@ class PipelineSettings:
                 problems.add(name, value, allowed + " (required)")
             elif not re.fullmatch(pattern, value):
                 problems.add(name, value, allowed)
+        if self.account is None:
+            problems.add("account", None, "an AWS account id of 12 digits (required)")
+        check_account(problems, "account", self.account)
+        if self.region is None:
+            problems.add("region", None, "an AWS region such as eu-west-1 (required)")
+        check_region(problems, "region", self.region)
         if not self.branch.strip():
             problems.add("branch", self.branch, "a branch name")
         if not self.smoke_test_expect:
@@ -548,9 +598,11 @@ class PipelineSettings:
 
 @dataclass(frozen=True)
 class AppConfig:
-    """The environments to synthesize, by name."""
+    """The app's validated configuration."""
 
     environments: dict[str, EnvironmentSettings]
+    """The environments that get a stack of their own (``make deploy``), by name: every one,
+    the one ``env`` selects, or none when a pipeline deploys them and ``env`` selects none."""
     pipeline: PipelineSettings | None = None
     """The CDK pipeline deploying ``pipeline.stages``. Default: - no pipeline."""
     pipeline_stages: dict[str, EnvironmentSettings] = field(default_factory=dict)
@@ -558,15 +610,20 @@ class AppConfig:
     cdk_nag: bool = False
     """Whether every synthesis runs cdk-nag's AwsSolutions pack. Default: false, because
     `make test` runs it on every app the tests synthesize (and so do CI and the pipeline)."""
+    serverless_concurrency_quota: int = DEFAULT_SERVERLESS_CONCURRENCY_QUOTA
+    """The account's quota on the total ``MaxConcurrency`` of its serverless endpoints in one
+    region, which the environments deploying there must fit. Default: 10."""
+    quota_warnings: tuple[QuotaWarning, ...] = ()
+    """Environments that fit the quota with too little room to update the largest of them."""
 
 
 def load_config(context: Mapping[str, Any]) -> AppConfig:
     """Read and validate the app's configuration from the CDK context.
 
-    Raises one ``ValueError`` listing every problem, each with its key path.
+    Raises one ``ConfigurationError`` listing every problem, each with its key path.
     """
     problems = Problems("configuration (cdk.json context)")
-    tree = _with_overrides(context.get(ENVIRONMENTS_CONTEXT_KEY), context, problems)
+    tree = _with_overrides(decode(context.get(ENVIRONMENTS_CONTEXT_KEY)), context, problems)
     environments: dict[str, EnvironmentSettings] = {}
     for name, raw in tree.items():
         path = f"{ENVIRONMENTS_CONTEXT_KEY}.{name}."
@@ -575,19 +632,80 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             settings.check(problems.under(path))
             environments[name] = settings
     pipeline = _load_pipeline(context, list(tree), environments, problems)
-    cdk_nag = _decode(context.get(CDK_NAG_CONTEXT_KEY, False))
-    if not isinstance(cdk_nag, bool):
-        problems.add(CDK_NAG_CONTEXT_KEY, cdk_nag, "true or false")
+    cdk_nag = _top_level(context, CDK_NAG_CONTEXT_KEY, False, _is_bool, "true or false", problems)
+    quota = _top_level(
+        context,
+        SERVERLESS_CONCURRENCY_QUOTA_CONTEXT_KEY,
+        DEFAULT_SERVERLESS_CONCURRENCY_QUOTA,
+        _is_positive_int,
+        "a whole number of at least 1 (the account's quota in Service Quotas)",
+        problems,
+    )
     selected = context.get(ENVIRONMENT_NAME_CONTEXT_KEY)
     if selected is not None and selected not in tree:
         problems.add(ENVIRONMENT_NAME_CONTEXT_KEY, selected, "one of " + ", ".join(tree))
-    problems.raise_if_any()
+    warnings: list[QuotaWarning] = []
+    if not problems:
+        # Only once every value is valid: the sum is meaningless otherwise.
+        warnings = check_concurrency_quota(
+            problems,
+            {name: settings.endpoint.max_concurrency for name, settings in environments.items()},
+            {name: _placement(name, settings, pipeline) for name, settings in environments.items()},
+            quota,
+        )
+    try:
+        problems.raise_if_any()
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
     stages = {name: environments[name] for name in pipeline.stages} if pipeline else {}
     if selected is not None:
         environments = {selected: environments[selected]}
+    elif pipeline is not None:
+        environments = {}
     return AppConfig(
-        environments=environments, pipeline=pipeline, pipeline_stages=stages, cdk_nag=cdk_nag
+        environments=environments,
+        pipeline=pipeline,
+        pipeline_stages=stages,
+        cdk_nag=cdk_nag,
+        serverless_concurrency_quota=quota,
+        quota_warnings=tuple(warnings),
     )
+
+
+def _placement(
+    name: str, settings: EnvironmentSettings, pipeline: PipelineSettings | None
+) -> Placement:
+    """Where an environment deploys: as a pipeline stage when it is one, else on its own."""
+    if pipeline is not None and name in pipeline.stages:
+        return pipeline.stage_placement(settings)
+    return Placement(settings.account, settings.region)
+
+
+Value = TypeVar("Value")
+
+
+def _top_level(
+    context: Mapping[str, Any],
+    key: str,
+    default: Value,
+    valid: Callable[[Any], bool],
+    allowed: str,
+    problems: Problems,
+) -> Value:
+    """A top-level setting (JSON text from ``-c`` decoded), or ``default`` when absent."""
+    value = decode(context.get(key, default))
+    if valid(value):
+        return typing.cast(Value, value)
+    problems.add(key, value, allowed)
+    return default
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_positive_int(value: Any) -> bool:
+    return _is_instance(int, value) and value >= 1
 
 
 def _load_pipeline(
@@ -598,75 +716,82 @@ def _load_pipeline(
 ) -> PipelineSettings | None:
     """The ``pipeline`` key (a JSON string from ``-c pipeline=...`` is decoded) and its
     dotted ``-c pipeline.<key>=...`` overrides; ``None`` when neither is given."""
-    raw = _decode(context.get(PIPELINE_CONTEXT_KEY))
-    prefix = PIPELINE_CONTEXT_KEY + "."
-    overrides = {key: value for key, value in context.items() if key.startswith(prefix)}
+    raw = decode(context.get(PIPELINE_CONTEXT_KEY))
+    overrides = {
+        key: path[1:]
+        for key, path in dotted_overrides(context).items()
+        if path[0] == PIPELINE_CONTEXT_KEY
+    }
     if raw is None and not overrides:
         return None
     tree = json.loads(json.dumps(raw)) if raw is not None else {}
     if isinstance(tree, dict):
-        for key, value in overrides.items():
-            _set_path(tree, key[len(prefix) :].split("."), _from_cli(value))
+        for key, path in overrides.items():
+            set_path(tree, path, from_cli(context[key]), problems, key)
+    prefix = PIPELINE_CONTEXT_KEY + "."
     settings = parse_section(PipelineSettings, tree, problems, prefix)
     if settings is not None:
         settings.check(problems.under(prefix), names, environments)
     return settings
 
 
+_ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentSettings))
+
+
 def _with_overrides(
     environments: Any, context: Mapping[str, Any], problems: Problems
 ) -> dict[str, Any]:
-    """The environments tree with the dotted ``-c`` overrides applied."""
+    """The environments tree with the ``-c`` overrides applied: first those of every
+    environment (``endpoint.memory_size_mb``, or a whole setting such as ``region``), then
+    those of one (``environments.prod.endpoint.memory_size_mb``), so the narrower wins."""
     if not isinstance(environments, dict) or not environments:
         problems.add(
             ENVIRONMENTS_CONTEXT_KEY, environments, "an object with one entry per environment"
         )
         return {}
-    tree = json.loads(json.dumps(environments))
-    sections = {f.name for f in dataclasses.fields(EnvironmentSettings)}
-    for key, value in context.items():
-        path = key.split(".")
-        if len(path) < 2:
-            continue
-        if path[0] == ENVIRONMENTS_CONTEXT_KEY:
-            targets = [path[1]] if path[1] in tree else []
-            if not targets:
-                problems.add(key, value, f"an override of a known environment ({', '.join(tree)})")
-            rest = path[2:]
-        elif path[0] in sections:
-            targets = list(tree)
-            rest = path
+    tree: dict[str, Any] = json.loads(json.dumps(environments))
+    overrides = dotted_overrides(context)
+    overrides.update({key: [key] for key in _ENVIRONMENT_KEYS if key in context})
+    every = {key: path for key, path in overrides.items() if path[0] in _ENVIRONMENT_KEYS}
+    one = {key: path for key, path in overrides.items() if path[0] == ENVIRONMENTS_CONTEXT_KEY}
+    for key, path in every.items():
+        for name in tree:
+            _apply(tree, name, path, context[key], problems, key)
+    for key, path in one.items():
+        if path[1] in tree:
+            _apply(tree, path[1], path[2:], context[key], problems, key)
         else:
-            continue
-        for name in targets:
-            _set_path(tree[name], rest, _from_cli(value))
-    return typing.cast(dict[str, Any], tree)
+            known = ", ".join(tree)
+            problems.add(key, context[key], f"an override of a known environment ({known})")
+    for key, path in overrides.items():
+        if key not in every and key not in one and path[0] != PIPELINE_CONTEXT_KEY:
+            problems.unknown_key(key, _OVERRIDE_FORMS)
+    return tree
 
 
-@dataclass(frozen=True)
-class _CliText:
-    """A ``-c key=value`` value: text for a string setting, else decoded as JSON."""
-
-    text: str
-
-
-def _from_cli(value: Any) -> Any:
-    return _CliText(value) if isinstance(value, str) else value
-
-
-def _decode(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value
+_OVERRIDE_FORMS = (
+    f"{ENVIRONMENTS_CONTEXT_KEY}.<name>.<key>",
+    f"{PIPELINE_CONTEXT_KEY}.<key>",
+    *(
+        f"{name}.<key>" if dataclasses.is_dataclass(hint) else name
+        for name, hint in typing.get_type_hints(EnvironmentSettings).items()
+    ),
+)
+"""How a ``-c`` key may begin, for the error on one that begins otherwise."""
 
 
-def _set_path(node: dict[str, Any], path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = value
+def _apply(
+    tree: dict[str, Any], name: str, path: list[str], value: Any, problems: Problems, key: str
+) -> None:
+    """Override ``path`` of environment ``name`` (the whole environment when empty)."""
+    if path:
+        environment = tree[name]
+        if isinstance(environment, dict):
+            set_path(environment, path, from_cli(value), problems, key)
+        else:
+            problems.add(key, value, f"an override of an object (environments.{name} is not)")
+    else:
+        tree[name] = decode(value)
 
 
 Section = TypeVar("Section")
@@ -695,12 +820,7 @@ _INVALID = object()
 
 def _convert(hint: Any, value: Any, problems: Problems, path: str) -> Any:
     """``value`` checked against the type ``hint``, or ``_INVALID`` after recording why."""
-    if isinstance(value, _CliText):
-        takes_text = hint is str or (
-            typing.get_origin(hint) in (types.UnionType, typing.Union)
-            and str in typing.get_args(hint)
-        )
-        value = value.text if takes_text and value.text != "null" else _decode(value.text)
+    value = _from_text(hint, value)
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
         options = typing.get_args(hint)
@@ -712,11 +832,14 @@ def _convert(hint: Any, value: Any, problems: Problems, path: str) -> Any:
         section = parse_section(typing.cast(type, hint), value, problems, path + ".")
         return section if section is not None else _INVALID
     if origin is dict and typing.get_args(hint)[1] is Any:
+        value = plain(value)
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             return json.loads(json.dumps(value))
         problems.add(path, value, "a JSON object")
         return _INVALID
     if origin is dict:
+        if isinstance(value, dict):
+            value = {k: _from_text(str, v) for k, v in value.items()}
         if isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
@@ -733,6 +856,17 @@ def _convert(hint: Any, value: Any, problems: Problems, path: str) -> Any:
         return float(value) if hint is float else value
     problems.add(path, value, _describe(hint))
     return _INVALID
+
+
+def _from_text(hint: Any, value: Any) -> Any:
+    """A ``-c`` value as the setting of type ``hint`` reads it: the text itself for a string
+    setting (``-c endpoint.model_id=1234`` stays text), else its JSON (``null`` clears)."""
+    if not isinstance(value, CliText):
+        return value
+    takes_text = hint is str or (
+        typing.get_origin(hint) in (types.UnionType, typing.Union) and str in typing.get_args(hint)
+    )
+    return value.text if takes_text and value.text != "null" else decode(value)
 
 
 def _is_instance(hint: Any, value: Any) -> bool:

@@ -47,16 +47,25 @@ ARTIFACT_BUCKET_WILDCARD_ACTIONS = (
 
 def stage_environment(pipeline: PipelineSettings, settings: EnvironmentSettings) -> Environment:
     """Where a stage deploys: the environment's ``account``/``region``, else the pipeline's."""
-    return Environment(
-        account=settings.account if settings.account is not None else pipeline.account,
-        region=settings.region if settings.region is not None else pipeline.region,
-    )
+    placement = pipeline.stage_placement(settings)
+    return Environment(account=placement.account, region=placement.region)
+
+
+def _pinned(package: str) -> str:
+    """The version package.json pins for an npm package (a devDependency)."""
+    manifest = json.loads((Path(__file__).resolve().parents[1] / "package.json").read_text())
+    return str(manifest["devDependencies"][package])
 
 
 def pinned_cdk_cli_version() -> str:
-    """The CDK CLI version package.json pins, so self-mutation and asset publishing use it too."""
-    package = json.loads((Path(__file__).resolve().parents[1] / "package.json").read_text())
-    return str(package["devDependencies"]["aws-cdk"])
+    """The CDK CLI version package.json pins, so self-mutation uses it too."""
+    return _pinned("aws-cdk")
+
+
+def pinned_cdk_assets_cli_version() -> str:
+    """The cdk-assets version package.json pins, so asset publishing installs it instead of
+    ``cdk-assets@latest`` (a new release can break every pipeline at once)."""
+    return _pinned("cdk-assets")
 
 
 class InferenceStage(Stage):
@@ -171,6 +180,7 @@ class PipelineStack(Stack):
             synth=self.synth_step,
             self_mutation=True,
             cli_version=pinned_cdk_cli_version(),
+            cdk_assets_cli_version=pinned_cdk_assets_cli_version(),
             cross_account_keys=self.cross_account,
             enable_key_rotation=self.cross_account,
             code_build_defaults=pipelines.CodeBuildOptions(

@@ -14,24 +14,50 @@ from cfnlint.api import ManualArgs, lint
 from constructs import IConstruct
 
 from stacks import build_app
-from stacks.config import CDK_NAG_CONTEXT_KEY
+from stacks.config import CDK_NAG_CONTEXT_KEY, CONFIGURATION_CONTEXT_KEYS
 from tests.observability_checks import observability_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
 IGNORED_CFN_LINT_RULES: dict[str, str] = {}
 """cfn-lint rules the tests ignore, with the reason: none so far."""
+REFERENCE_CONFIGURATION: dict[str, Any] = {
+    "pipeline": None,
+    "cdk_nag": False,
+    "serverless_concurrency_quota": 10,
+    "environments": {
+        "dev": {
+            "endpoint": {"memory_size_mb": 2048, "max_concurrency": 2},
+            "keep_warm": {"enabled": True, "concurrency": 1, "rate_minutes": 5},
+        },
+        "prod": {
+            "endpoint": {"memory_size_mb": 3072, "max_concurrency": 4},
+            "keep_warm": {"enabled": True, "concurrency": 1, "rate_minutes": 5},
+        },
+    },
+}
+"""The configuration the tests build "the default app" from: the one cdk.json ships, written
+out here so that the tests hold whatever valid configuration cdk.json holds (the pipeline's
+own build runs them with its ``pipeline`` object configured)."""
 
 
-@cache
-def cdk_json_context() -> dict[str, Any]:
-    """The context of cdk.json, as `cdk synth` passes it to the app."""
+def live_cdk_json_context() -> dict[str, Any]:
+    """The context of cdk.json as it is now, as `cdk synth` passes it to the app."""
     context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
     return context
 
 
+@cache
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags, CLI settings) with the app's configuration
+    replaced by ``REFERENCE_CONFIGURATION``: the context the tests' apps are built from."""
+    live = live_cdk_json_context()
+    context = {key: value for key, value in live.items() if key not in CONFIGURATION_CONTEXT_KEYS}
+    return {**context, **json.loads(json.dumps(REFERENCE_CONFIGURATION))}
+
+
 def build_default_app(overrides: dict[str, Any] | None = None) -> tuple[App, dict[str, Stack]]:
-    """The app as app.py builds it from cdk.json's context and ``-c`` style overrides, with
+    """The app as app.py builds it from ``cdk_json_context()`` and ``-c`` style overrides, with
     cdk-nag switched on (``cdk_nag``): the tests are where every app they build meets cdk-nag."""
     app = App(context={**cdk_json_context(), CDK_NAG_CONTEXT_KEY: True, **(overrides or {})})
     stacks = build_app(app)

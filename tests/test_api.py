@@ -728,7 +728,7 @@ def test_config_reads_api_settings_and_dash_c_overrides() -> None:
 
 
 def test_default_app_fronts_the_endpoint_with_an_iam_api(default_app: SynthesizedApp) -> None:
-    for name, concurrency in (("dev", 5), ("prod", 10)):
+    for name, concurrency in (("dev", 2), ("prod", 4)):
         template = default_app.templates[name]
         (method,) = methods(template)
         assert method["AuthorizationType"] == "AWS_IAM"

@@ -122,7 +122,7 @@ def test_reference_model_on_the_hugging_face_cpu_image(dev_template: Template) -
 
 
 def test_environments_carry_their_own_serverless_settings(default_app: SynthesizedApp) -> None:
-    expected = {"dev": (2048, 5), "prod": (3072, 10)}
+    expected = {"dev": (2048, 2), "prod": (3072, 4)}
     for name, (memory, concurrency) in expected.items():
         default_app.templates[name].has_resource_properties(
             "AWS::SageMaker::EndpointConfig",

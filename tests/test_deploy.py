@@ -147,7 +147,7 @@ def test_endpoint_config_has_the_configured_serverless_settings(deployed: dict[s
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     (variant,) = config["ProductionVariants"]
     assert variant["VariantName"] == "AllTraffic"
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 2}
     model = sagemaker.describe_model(ModelName=variant["ModelName"])
     assert model["PrimaryContainer"]["Image"].startswith(
         f"763104351884.dkr.ecr.{REGION}.amazonaws.com/huggingface-pytorch-inference:"

@@ -34,6 +34,7 @@ def keep_warm_disabled() -> Template:
 def scaled_and_windowed() -> Template:
     return _dev_template(
         {
+            "endpoint.max_concurrency": 5,
             "endpoint.provisioned_concurrency": 2,
             "scaling.enabled": True,
             "scaling.min_capacity": 1,
@@ -148,7 +149,7 @@ def test_cdk_json_defaults() -> None:
     [
         (
             {"keep_warm.concurrency": 6},
-            "environments.dev.keep_warm.concurrency must be a whole number from 1 to 5, got 6",
+            "environments.dev.keep_warm.concurrency must be a whole number from 1 to 2, got 6",
         ),
         (
             {"keep_warm.rate_minutes": 0},
@@ -194,7 +195,7 @@ def test_cdk_json_defaults() -> None:
                 "scaling.enabled": True,
                 "scaling.max_capacity": 6,
             },
-            "environments.dev.scaling.max_capacity must be a whole number from 1 to 5, got 6",
+            "environments.dev.scaling.max_capacity must be a whole number from 1 to 2, got 6",
         ),
         (
             {

@@ -18,7 +18,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 from aws_cdk.cx_api import CloudAssembly
 
-from stacks import PIPELINE_STACK_ID, STACK_NAME_PREFIX
+from stacks import PIPELINE_STACK_ID, STACK_NAME_PREFIX, build_app
 from stacks.config import PipelineSettings, load_config
 from stacks.pipeline_stack import (
     INSTALL_COMMANDS,
@@ -117,15 +117,50 @@ def configured() -> SynthesizedPipeline:
 # --- absent by default -----------------------------------------------------------------
 
 
-def test_cdk_json_configures_no_pipeline() -> None:
-    assert cdk_json_context().get("pipeline") is None
-    assert load_config(cdk_json_context()).pipeline is None
-
-
 def test_default_app_has_no_pipeline_stack() -> None:
+    assert load_config(cdk_json_context()).pipeline is None
     app, stacks = build_default_app()
     assert sorted(stacks) == ["dev", "prod"]
     assert app.node.try_find_child(PIPELINE_STACK_ID) is None
+
+
+# --- which stacks `cdk deploy` selects --------------------------------------------------------
+
+
+def test_with_a_pipeline_the_environments_get_no_stack_of_their_own() -> None:
+    # GIVEN cdk.json with the pipeline configured and no -c env
+    app = App(context={**cdk_json_context(), "pipeline": PIPELINE})
+    # THEN the app has the pipeline stack alone: `cdk deploy --all` cannot overwrite the
+    # stages' stacks (same names) with templates of its own
+    assert build_app(app) == {}
+    assembly = app.synth()
+    assert [stack.stack_name for stack in assembly.stacks] == [PIPELINE_STACK_ID]
+    stage_stacks = [
+        stack.stack_name
+        for nested in assembly.nested_assemblies
+        for stack in nested.nested_assembly.stacks
+    ]
+    assert sorted(stage_stacks) == [f"{STACK_NAME_PREFIX}-dev", f"{STACK_NAME_PREFIX}-prod"]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["deploy", "ENV=dev"], f"deploy -c env=dev {STACK_NAME_PREFIX}-dev"),
+        (["diff", "ENV=prod"], f"diff -c env=prod {STACK_NAME_PREFIX}-prod"),
+        (["destroy", "ENV=dev"], f"destroy -c env=dev {STACK_NAME_PREFIX}-dev"),
+        (["deploy"], "deploy --all"),
+    ],
+)
+def test_make_deploy_names_the_environments_own_stack_or_all_top_level_ones(
+    arguments: list[str], expected: str
+) -> None:
+    dry_run = subprocess.run(
+        ["make", "--dry-run", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    (command,) = [line for line in dry_run.stdout.splitlines() if "/.bin/cdk " in line]
+    assert command == f"node_modules/.bin/cdk {expected}"
 
 
 # --- the configured pipeline -----------------------------------------------------------
@@ -480,3 +515,47 @@ def test_fails_reporting_every_problem_at_once() -> None:
 def test_self_mutation_uses_the_pinned_cdk_cli(configured: SynthesizedPipeline) -> None:
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
     assert f"npm install -g aws-cdk@{pinned}" in json.dumps(configured.template_json)
+
+
+def test_asset_publishing_installs_the_pinned_cdk_assets(configured: SynthesizedPipeline) -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cdk-assets"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    assert locked["node_modules/cdk-assets"]["version"] == pinned
+    (assets,) = [actions for name, actions in configured.stages().items() if name == "Assets"]
+    installs = {
+        command
+        for action in assets
+        for command in json.loads(configured.project(action)["Source"]["BuildSpec"])["phases"][
+            "install"
+        ]["commands"]
+    }
+    assert installs == {f"npm install -g cdk-assets@{pinned}"}
+    assert "@latest" not in json.dumps(configured.template_json)
+
+
+CDK_ASSETS = ROOT / "node_modules" / ".bin" / "cdk-assets"
+
+
+@pytest.mark.skipif(
+    not CDK_ASSETS.exists(), reason="needs the pinned cdk-assets (make .stamps/node)"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="cdk-assets 4.7.3, the newest on npm, reads asset manifests up to schema 54; "
+    "aws-cdk-lib 2.275.0 writes schema 55 (README: Deploying through CodePipeline)",
+)
+def test_pinned_cdk_assets_reads_the_asset_manifests_of_the_stages(
+    configured: SynthesizedPipeline,
+) -> None:
+    # The pipeline's Assets step runs `cdk-assets --path <manifest> publish`; `ls` reads the
+    # same manifest without publishing anything
+    (manifest,) = Path(configured.assembly.directory).glob(
+        f"assembly-{PIPELINE_STACK_ID}-dev/*.assets.json"
+    )
+    listing = subprocess.run(
+        [str(CDK_ASSETS), "--path", str(manifest), "ls"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr

@@ -5,6 +5,7 @@ accepts and that carries the configured values; every invalid one fails before s
 with an error naming the key path.
 """
 
+import itertools
 import json
 import re
 from typing import Any
@@ -65,7 +66,7 @@ def valid_app_overrides(draw: st.DrawFn) -> dict[str, Any]:
 @given(valid_app_overrides())
 def test_every_valid_app_configuration_synthesizes_clean(overrides: dict[str, Any]) -> None:
     as_cli = {k: v if isinstance(v, str) else json.dumps(v) for k, v in overrides.items()}
-    context = {"env": "dev", **as_cli}
+    context = {"env": "dev", "serverless_concurrency_quota": "60", **as_cli}
     app, stacks = build_default_app(context)
     app.synth()  # cdk-nag runs here and raises on an unacknowledged finding
     template = linted_template(stacks["dev"])
@@ -78,7 +79,11 @@ def test_every_valid_app_configuration_synthesizes_clean(overrides: dict[str, An
 @settings(max_examples=60, deadline=None)
 @given(valid_endpoints())
 def test_every_valid_endpoint_configuration_loads(endpoint: dict[str, Any]) -> None:
-    config = load_config({"environments": {"dev": {"endpoint": endpoint}}})
+    quota = 2 * endpoint["max_concurrency"]  # room for an update of the endpoint
+    config = load_config(
+        {"environments": {"dev": {"endpoint": endpoint}}, "serverless_concurrency_quota": quota}
+    )
+    assert config.quota_warnings == ()
     loaded = config.environments["dev"].endpoint
     assert {key: getattr(loaded, key) for key in endpoint} == endpoint
 
@@ -143,3 +148,53 @@ def test_every_invalid_endpoint_value_fails_naming_the_key(case: tuple[str, Any]
     key, value = case
     with pytest.raises(ValueError, match=rf"environments\.prod\.endpoint\.{key}\b"):
         load_config({"environments": {"prod": {"endpoint": {key: value}}}})
+
+
+PLACES = {"account": ["111111111111", "222222222222"], "region": ["eu-west-1", "us-east-1"]}
+
+
+@st.composite
+def placed_environments(draw: st.DrawFn) -> dict[str, Any]:
+    """Up to four environments, each pinned to an account and region or leaving either out."""
+    environments: dict[str, Any] = {}
+    for index in range(draw(st.integers(1, 4))):
+        environment: dict[str, Any] = {"endpoint": {"max_concurrency": draw(st.integers(1, 8))}}
+        for key, values in PLACES.items():
+            value = draw(st.none() | st.sampled_from(values))
+            if value is not None:
+                environment[key] = value
+        environments[f"e{index}"] = environment
+    return environments
+
+
+def _worst_total(environments: dict[str, Any]) -> int:
+    """The most concurrency any one account and region can get, over every way the CLI may
+    fill in what the environments leave out (a named account or region, or another one)."""
+    choices = [
+        [
+            (account, region)
+            for account in ([env["account"]] if "account" in env else [*PLACES["account"], "x"])
+            for region in ([env["region"]] if "region" in env else [*PLACES["region"], "x"])
+        ]
+        for env in environments.values()
+    ]
+    worst = 0
+    for places in itertools.product(*choices):
+        totals: dict[tuple[str, str], int] = {}
+        for place, env in zip(places, environments.values(), strict=True):
+            totals[place] = totals.get(place, 0) + env["endpoint"]["max_concurrency"]
+        worst = max(worst, *totals.values())
+    return worst
+
+
+@settings(max_examples=80, deadline=None)
+@given(placed_environments())
+def test_quota_check_refuses_exactly_what_can_overflow_one_account_and_region(
+    environments: dict[str, Any],
+) -> None:
+    try:
+        load_config({"environments": environments})
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted is (_worst_total(environments) <= 10)

@@ -4,7 +4,6 @@ The script is loaded by path (``scripts`` is no package) and run in-process with
 credentials in the environment; one test runs it as the pipeline does, as a subprocess.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,12 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import botocore
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.support.modules import load_module
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "smoke_test.py"
 RIGHT_ANSWER = '[{"label": "POSITIVE", "score": 0.9998}]'
@@ -31,15 +31,7 @@ FAKE_CREDENTIALS = {
 }
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("smoke_test_script", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-smoke_test = _load_script()
+smoke_test = load_module("smoke_test_script", SCRIPT)
 
 
 @dataclass
