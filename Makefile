@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CDK := node_modules/.bin/cdk
 STAMPS := .stamps
+RUNTIME_LINK := $(STAMPS)/mypy/serverless_inference_runtime
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_DEPRECATED := quiet
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -35,8 +36,13 @@ lint: $(STAMPS)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMPS)/python
+typecheck: $(STAMPS)/python $(RUNTIME_LINK)
 	$(BIN)/mypy
+
+# mypy finds a package by its folder's name; lambda/ is installed as serverless_inference_runtime
+# (setuptools package-dir), so mypy reads it through this link (pyproject.toml [tool.mypy]).
+$(RUNTIME_LINK):
+	@mkdir -p $(@D) && ln -sfn ../../lambda $@
 
 unit: $(STAMPS)/python $(STAMPS)/node
 	$(BIN)/pytest

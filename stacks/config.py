@@ -51,9 +51,6 @@ from serverless_inference.endpoint import (
 )
 from serverless_inference.endpoint_base import DEFAULT_VARIANT_NAME
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
-from serverless_inference.keep_warm import DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY
-from serverless_inference.keep_warm import DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE
-from serverless_inference.keep_warm import DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD
 from serverless_inference.keep_warm import DEFAULT_RATE_MINUTES
 from serverless_inference.keep_warm_options import KeepWarmOptions, check_keep_warm_props
 from serverless_inference.scaling import (
@@ -64,6 +61,7 @@ from serverless_inference.scaling import (
 )
 from serverless_inference.schedules import check_time_zone
 from serverless_inference.validation import Problems
+from serverless_inference_runtime.keep_warm import contract
 from stacks.overrides import CliText, decode, dotted_overrides, from_cli, plain, set_path
 from stacks.placement import (
     DEFAULT_SERVERLESS_CONCURRENCY_QUOTA,
@@ -330,16 +328,16 @@ class KeepWarmSettings:
     """
 
     enabled: bool = True
-    concurrency: int = DEFAULT_KEEP_WARM_CONCURRENCY
+    concurrency: int = contract.DEFAULT_CONCURRENCY
     rate_minutes: int = DEFAULT_RATE_MINUTES
     active_hours: list[int] | None = None
     active_days: str | None = None
     time_zone: str | None = None
-    payload: str = DEFAULT_KEEP_WARM_PAYLOAD
-    content_type: str = DEFAULT_KEEP_WARM_CONTENT_TYPE
+    payload: str = contract.DEFAULT_PAYLOAD
+    content_type: str = contract.DEFAULT_CONTENT_TYPE
     pre_warm_on_deploy: bool = True
-    ping_timeout_seconds: int = 90
-    cold_start_threshold_ms: int = 1000
+    ping_timeout_seconds: int = contract.DEFAULT_PING_TIMEOUT_SECONDS
+    cold_start_threshold_ms: int = contract.DEFAULT_COLD_START_THRESHOLD_MS
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
 
     def props(self) -> KeepWarmOptions | Literal[False]:
@@ -384,7 +382,7 @@ class KeepWarmSettings:
             content_type=self.content_type,
             ping_timeout_seconds=self.ping_timeout_seconds,
             cold_start_threshold_ms=self.cold_start_threshold_ms,
-            metric_namespace="ServerlessInference/KeepWarm",
+            metric_namespace=contract.DEFAULT_METRIC_NAMESPACE,
         )
         problems.check_one_of("log_retention_days", self.log_retention_days, RETENTION_BY_DAYS)
 

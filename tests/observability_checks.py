@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from serverless_inference.alarm_topic import CLOUDWATCH_PRINCIPAL
-from serverless_inference.limits import documented_statistics
+from serverless_inference_runtime.limits import documented_statistics
 
 ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
 ACTION_KEYS = ("AlarmActions", "OKActions", "InsufficientDataActions")

@@ -18,7 +18,7 @@ from serverless_inference.alarm_specs import (
     SUSTAINED_PERIOD,
     SUSTAINED_PERIODS,
 )
-from serverless_inference.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
+from serverless_inference_runtime.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
 from tests.alarm_evaluator import aggregate, states
 
 PERIOD = 300

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from serverless_inference.artifact_contents import (
+from serverless_inference_runtime.artifact_contents import (
     DEFAULT_EXCLUDE,
     ArtifactContents,
     NotATarballError,
@@ -14,7 +14,7 @@ from serverless_inference.artifact_contents import (
     read_directory,
     read_tarball,
 )
-from serverless_inference.artifact_rules import (
+from serverless_inference_runtime.artifact_rules import (
     API_GATEWAY_TIMEOUT_SECONDS,
     DOWNLOAD_BYTES_PER_SECOND,
     UNPACK_BYTES_PER_SECOND,
@@ -27,7 +27,7 @@ from serverless_inference.artifact_rules import (
     check_start_up,
     start_up_seconds,
 )
-from serverless_inference.limits import EPHEMERAL_DISK_BYTES, STARTUP_TIMEOUT_SECONDS
+from serverless_inference_runtime.limits import EPHEMERAL_DISK_BYTES, STARTUP_TIMEOUT_SECONDS
 from tests.support.model_files import HANDLER, write_files, write_tarball
 
 MB = 1024**2

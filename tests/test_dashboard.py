@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 
 from serverless_inference import ContainerImage, EndpointAlarms, ServerlessEndpoint
 from serverless_inference.dashboard import cost_per_hour_expression, dashboard_name
-from serverless_inference.limits import documented_statistics
+from serverless_inference_runtime.limits import documented_statistics
 from tests.cdk_helpers import linted_template, new_stack
 from tests.metric_fakes import FakeApi, FakeKeepWarm
 from tests.observability_checks import dashboard_metric_stats

@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from serverless_inference import ContainerImage, ModelData, ServerlessEndpoint
-from serverless_inference.limits import MEMORY_SIZES_MB
+from serverless_inference_runtime.limits import MEMORY_SIZES_MB
 from tests.cdk_helpers import (
     linted_template,
     logical_id,

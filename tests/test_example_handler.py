@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from serverless_inference.keep_warm import DEFAULT_PAYLOAD
+from serverless_inference_runtime.keep_warm.contract import DEFAULT_PAYLOAD
 from tests.support.hf_toolkit import Toolkit
 from tests.support.modules import load_module
 

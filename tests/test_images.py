@@ -13,6 +13,7 @@ from serverless_inference import ContainerImage, ModelData, ServerlessEndpoint
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG
 from serverless_inference.registries import hugging_face_registry_accounts
 from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
+from tests.support.ecr import INVALID_IMAGE_URIS, VALID_IMAGE_URIS
 
 PULL_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
@@ -187,28 +188,18 @@ def test_fails_when_asset_directory_has_no_dockerfile(tmp_path: Path) -> None:
         ContainerImage.from_asset(str(tmp_path))
 
 
-@pytest.mark.parametrize(
-    "uri",
-    [
-        "my-model:latest",
-        "docker.io/library/python:3.12",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo",
-        "12345.dkr.ecr.us-east-1.amazonaws.com/repo:tag",
-    ],
-)
+@pytest.mark.parametrize("uri", INVALID_IMAGE_URIS.values(), ids=INVALID_IMAGE_URIS.keys())
 def test_fails_when_uri_is_not_an_ecr_image(uri: str) -> None:
-    with pytest.raises(ValueError, match="uri must be a literal ECR image URI"):
+    with pytest.raises(ValueError, match="uri must be a literal ECR image URI") as raised:
         ContainerImage.from_ecr_uri(uri)
+    assert f"got {uri!r}" in str(raised.value)
 
 
-def test_ecr_uri_accepts_a_digest() -> None:
-    digest = "sha256:" + "a" * 64
-    image = ContainerImage.from_ecr_uri(
-        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/repo@{digest}"
-    )
+@pytest.mark.parametrize("uri", VALID_IMAGE_URIS.values(), ids=VALID_IMAGE_URIS.keys())
+def test_ecr_uri_accepts_what_sagemaker_can_pull_and_passes_it_unchanged(uri: str) -> None:
     stack = new_stack()
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    assert image.bind(stack, role).endswith(digest)
+    assert ContainerImage.from_ecr_uri(uri).bind(stack, role) == uri
 
 
 @pytest.mark.parametrize("name", ["model.zip", "missing.tar.gz"])

@@ -1,11 +1,10 @@
 """KeepWarm: schedule, function, least-privilege roles, pre-warm, metrics and validation."""
 
-import importlib.util
 import json
 import re
 import sys
+import sysconfig
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,24 +17,17 @@ from cdk_nag import AwsSolutionsChecks
 from serverless_inference import ContainerImage, KeepWarm, ServerlessEndpoint
 from serverless_inference import keep_warm as keep_warm_module
 from serverless_inference.schedules import EXPRESSION_FORMS as SCHEDULE_FORMS
+from serverless_inference_runtime.keep_warm import handler as keep_warm_handler
+from serverless_inference_runtime.keep_warm.contract import HANDLER
 from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
+from tests.support.runtime_asset import import_handler_from_asset
 
 IMAGE_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-model:1.0"
-HANDLER_PATH = Path(__file__).resolve().parents[1] / "lambda" / "keep_warm" / "index.py"
 
 
 def _endpoint(stack: Stack, **props: Any) -> ServerlessEndpoint:
     props.setdefault("image", ContainerImage.from_ecr_uri(IMAGE_URI))
     return ServerlessEndpoint(stack, "Endpoint", **props)
-
-
-def _load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("keep_warm_index_contract", HANDLER_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class Built:
@@ -177,7 +169,9 @@ def test_disabled_keeps_the_resources_but_never_runs(disabled: Built) -> None:
 def test_function_is_small_bounded_and_never_piles_up(defaults: Built) -> None:
     function = defaults.function()["Properties"]
     assert function["Runtime"] == keep_warm_module.RUNTIME.name == "python3.14"
-    assert function["Handler"] == "index.handler"
+    assert (
+        function["Handler"] == HANDLER == "serverless_inference_runtime.keep_warm.handler.handler"
+    )
     assert function["MemorySize"] == 128
     assert function["Timeout"] == 120  # 90 s ping timeout + 30 s
     assert function["LoggingConfig"] == {
@@ -204,7 +198,7 @@ def test_reserved_concurrency_is_opt_in(reserved: int) -> None:
     template = linted_template(stack)
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Handler": "index.handler", "ReservedConcurrentExecutions": reserved},
+        {"Handler": HANDLER, "ReservedConcurrentExecutions": reserved},
     )
     assert logical_id(keep_warm.function) in resources_of_type(template, "AWS::Lambda::Function")
 
@@ -334,58 +328,34 @@ def test_no_pre_warm_when_not_asked(windowed: Built) -> None:
 # --- the handler in the asset ------------------------------------------------------------
 
 
-def test_deployed_handler_string_resolves_to_the_function_in_the_asset(tmp_path: Path) -> None:
+def test_the_handler_string_imports_from_the_asset_alone(tmp_path: Path) -> None:
+    # GIVEN an app synthesized with asset metadata
     app = App(outdir=str(tmp_path), context={"aws:cdk:enable-asset-metadata": True})
     stack = Stack(app, "Asset")
     keep_warm = KeepWarm(stack, "KeepWarm", endpoint=_endpoint(stack))
     assembly = app.synth()
     template = json.loads(Path(assembly.directory, "Asset.template.json").read_text())
     function = template["Resources"][logical_id(keep_warm.function)]
-    module_name, function_name = function["Properties"]["Handler"].split(".")
     asset_dir = Path(assembly.directory, function["Metadata"]["aws:asset:path"])
-    assert sorted(p.name for p in asset_dir.iterdir()) == [f"{module_name}.py"]
-    spec = importlib.util.spec_from_file_location("asset_handler", asset_dir / f"{module_name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    assert callable(getattr(module, function_name))
-
-
-def test_handler_code_is_found_in_a_wheel_layout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    package = tmp_path / "serverless_inference"
-    (package / "_lambda" / "keep_warm").mkdir(parents=True)
-    monkeypatch.setattr(keep_warm_module, "__file__", str(package / "keep_warm.py"))
-    assert keep_warm_module.handler_code_directory() == package / "_lambda" / "keep_warm"
-
-
-def test_handler_code_is_found_in_the_source_checkout() -> None:
-    assert keep_warm_module.handler_code_directory() == HANDLER_PATH.parent
-
-
-# --- contract with the handler: variables, namespace, dimension, metric names ------------
-
-
-def test_construct_and_handler_agree_on_environment_variables() -> None:
-    handler = _load_handler()
-    for name in dir(keep_warm_module):
-        if name.startswith(("ENV_", "METRIC_", "DIMENSION_")) and name != "METRIC_PERIOD":
-            assert getattr(handler, name) == getattr(keep_warm_module, name), name
-    assert handler.DEFAULT_PAYLOAD == keep_warm_module.DEFAULT_PAYLOAD
-    assert handler.DEFAULT_METRIC_NAMESPACE == keep_warm_module.DEFAULT_METRIC_NAMESPACE
+    # THEN the asset is the runtime package and nothing else, without caches
+    assert sorted(p.name for p in asset_dir.iterdir()) == ["serverless_inference_runtime"]
+    files = {p.relative_to(asset_dir).as_posix() for p in asset_dir.rglob("*") if p.is_file()}
+    assert "serverless_inference_runtime/keep_warm/handler.py" in files
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in files)
+    # AND Lambda's import of the handler string finds the function there
+    loaded = import_handler_from_asset(sys.executable, asset_dir, sysconfig.get_paths()["purelib"])
+    assert "serverless_inference_runtime.keep_warm.contract" in loaded
 
 
 def test_metric_helpers_match_what_the_handler_publishes(defaults: Built) -> None:
     # GIVEN the handler configured exactly as the deployed function
-    handler = _load_handler()
+    handler = keep_warm_handler
     variables = dict(defaults.function()["Properties"]["Environment"]["Variables"])
     variables["ENDPOINT_NAME"] = "my-endpoint"
     settings = handler.load_settings(variables)
     pings = [handler.Ping(0, "ok", 1500.0), handler.Ping(1, "throttled", 3.0, "Throttling")]
     # WHEN it writes a run's embedded metrics
-    record = handler.run_record(settings, pings, 1600.0)
+    (record,) = handler.run_documents(settings, pings, 1600.0)
     (directive,) = record["_aws"]["CloudWatchMetrics"]
     published = {metric["Name"] for metric in directive["Metrics"]}
     # THEN every metric helper names a published metric in the same namespace and dimension

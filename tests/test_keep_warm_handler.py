@@ -7,39 +7,30 @@ no test hook and its real timeouts and retry settings are what the tests exercis
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
+from serverless_inference_runtime import sagemaker_runtime
+from serverless_inference_runtime.keep_warm import handler as keep_warm_handler
+from tests.support.emf import specification_problems
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply
 
-HANDLER_PATH = Path(__file__).resolve().parents[1] / "lambda" / "keep_warm" / "index.py"
 ENDPOINT = "sentiment-endpoint"
 
 
-def load_handler_module() -> ModuleType:
-    """A fresh copy of the handler module (``lambda`` is a keyword: load it by path)."""
-    spec = importlib.util.spec_from_file_location(
-        f"keep_warm_index_{time.monotonic_ns()}", HANDLER_PATH
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture()
-def kw() -> ModuleType:
-    return load_handler_module()
+def kw() -> Iterator[ModuleType]:
+    """The handler module, with no SageMaker Runtime client left from another test (a client
+    keeps the endpoint URL it was created with)."""
+    sagemaker_runtime.client.cache_clear()
+    yield keep_warm_handler
+    sagemaker_runtime.client.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -90,11 +81,14 @@ class FakeContext:
         return int((self._deadline - time.monotonic()) * 1000)
 
 
+def log_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The JSON lines the run printed."""
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
 def log_line(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     """The one JSON line the run printed."""
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    record: dict[str, Any] = json.loads(lines[0])
+    (record,) = log_lines(capsys)
     return record
 
 
@@ -199,7 +193,7 @@ def test_run_never_outlives_the_lambda_time_left(
 
 
 def test_classify_maps_sdk_errors() -> None:
-    module = load_handler_module()
+    module = sagemaker_runtime
 
     def client_error(code: str) -> ClientError:
         return ClientError({"Error": {"Code": code, "Message": "m"}}, "InvokeEndpoint")
@@ -337,6 +331,34 @@ def test_latency_metric_is_left_out_when_no_ping_succeeded(
     record = log_line(capsys)
     names = [m["Name"] for m in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
     assert "PingLatency" not in names and "PingLatency" not in record
+
+
+def test_150_pings_print_documents_that_keep_to_the_emf_specification(
+    kw: ModuleType,
+    fake_runtime: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN 150 pings, of which 140 succeed (more than the 100 values EMF allows in one array)
+    monkeypatch.setenv("PING_CONCURRENCY", "150")
+    fake_runtime.set_behaviour(
+        lambda i, _r: Reply.error("ThrottlingException") if i % 15 == 0 else Reply()
+    )
+    # WHEN the handler runs
+    summary = kw.handler({}, FakeContext())
+    documents = log_lines(capsys)
+    # THEN every document it printed keeps to the specification
+    for document in documents:
+        assert specification_problems(document) == []
+    # AND the first carries the counts and the run, a second the latencies beyond the first 100
+    assert len(documents) == 2
+    first, second = documents
+    assert (first["PingsSent"], first["FailedPings"]) == (150, 10)
+    assert len(first["pings"]) == 150 and first["outcomes"]["throttled"] == 10
+    assert [len(first["PingLatency"]), len(second["PingLatency"])] == [100, 40]
+    assert [m["Name"] for m in second["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == ["PingLatency"]
+    assert second["EndpointName"] == ENDPOINT and "pings" not in second
+    assert summary["pings_sent"] == 150 and summary["failed_pings"] == 10
 
 
 # --- configuration -----------------------------------------------------------------------

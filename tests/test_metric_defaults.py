@@ -9,8 +9,8 @@ import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from serverless_inference import ContainerImage, InferenceApi, KeepWarm, ServerlessEndpoint
-from serverless_inference.limits import documented_statistics
 from serverless_inference.metric_statistics import COUNT, PEAK, TYPICAL, default_statistic
+from serverless_inference_runtime.limits import documented_statistics
 from tests.cdk_helpers import new_stack
 
 _DEFAULT = re.compile(r"Default:\s+(\w+)")

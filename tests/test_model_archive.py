@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from serverless_inference import model_archive
-from serverless_inference.artifact_contents import read_directory
 from serverless_inference.model_archive import (
     CACHE_ENVIRONMENT_VARIABLE,
     default_cache_directory,
     packed_model,
 )
+from serverless_inference_runtime.artifact_contents import read_directory
 from tests.support.model_files import write_files
 
 LONG_NAME = "tokenizer/" + "a" * 120 + ".json"

@@ -1,11 +1,13 @@
 """The two distributions: the library's public names, the command's version and imports.
 
 The library (``pyproject.toml``) and the command (``cli/pyproject.toml``) are released
-together: one version, each pinning the other. The command never imports a construct
-module, so it never starts the CDK's JavaScript runtime.
+together: one version, each pinning the other. The command imports only the library's
+CDK-free half (``serverless_inference_runtime``), so it never starts the CDK's JavaScript
+runtime; the constructs import nothing of the command.
 """
 
 import ast
+import json
 import subprocess
 import sys
 import tomllib
@@ -30,10 +32,6 @@ def test_every_public_name_is_importable_with_a_docstring() -> None:
         value = getattr(serverless_inference, name)
         assert value.__name__ == name
         assert value.__doc__, f"{name} has no docstring"
-
-
-def test_unknown_names_raise_attribute_error() -> None:
-    assert not hasattr(serverless_inference, "NoSuchConstruct")
 
 
 def test_the_library_and_the_command_have_one_version_and_pin_each_other() -> None:
@@ -61,23 +59,64 @@ def test_version_option_prints_the_installed_version(capsys: pytest.CaptureFixtu
     assert capsys.readouterr().out == f"serverless-inference {version}\n"
 
 
+def _modules_after_importing(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code``."""
+    code += "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded: list[str] = json.loads(out.stdout.splitlines()[-1])
+    return set(loaded)
+
+
+def _top_level(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
 def test_the_command_imports_no_construct_module_and_does_not_start_the_cdk() -> None:
     # GIVEN a fresh interpreter WHEN every module of the command is imported
-    code = (
-        "import pkgutil, importlib, sys, serverless_inference_cli\n"
-        "for module in pkgutil.iter_modules(serverless_inference_cli.__path__):\n"
-        "    importlib.import_module('serverless_inference_cli.' + module.name)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('serverless_inference.')))\n"
-        "print('aws_cdk' in sys.modules, 'jsii' in sys.modules)\n"
+    loaded = _modules_after_importing(
+        "import importlib, pkgutil, serverless_inference_cli\n"
+        "for module in pkgutil.walk_packages(serverless_inference_cli.__path__,\n"
+        "                                    'serverless_inference_cli.'):\n"
+        "    importlib.import_module(module.name)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    library_modules, runtime = out.stdout.splitlines()
-    # THEN only the CDK-free limits and artifact rules of the library are loaded, no CDK at all
-    assert library_modules == (
-        "['serverless_inference.artifact_contents', 'serverless_inference.artifact_rules', "
-        "'serverless_inference.limits']"
+    # THEN every subpackage was reached, the runtime half of the library (its limits and the
+    # model-artifact rules) is used, and neither the constructs nor the CDK are loaded
+    assert "serverless_inference_cli.benchmark.sweep" in loaded
+    assert {
+        "serverless_inference_runtime.limits",
+        "serverless_inference_runtime.artifact_contents",
+        "serverless_inference_runtime.artifact_rules",
+    } <= loaded
+    assert not {"serverless_inference", "aws_cdk", "jsii"} & _top_level(loaded)
+
+
+def test_the_constructs_import_no_module_of_the_command_or_its_libraries() -> None:
+    loaded = _modules_after_importing("import serverless_inference")
+    assert "serverless_inference.keep_warm" in loaded  # the public names are imported eagerly
+    assert not {
+        "serverless_inference_cli",
+        "rich",
+        "matplotlib",
+        "numpy",
+        "boto3",
+        "botocore",
+    } & _top_level(loaded)
+
+
+def test_the_runtime_package_never_loads_the_cdk_and_only_its_aws_side_loads_boto3() -> None:
+    # what the constructs and the command read: no AWS SDK (the core wheel does not declare it)
+    shared = _modules_after_importing(
+        "import serverless_inference_runtime.limits, serverless_inference_runtime.image_uri\n"
+        "import serverless_inference_runtime.artifact_contents\n"
+        "import serverless_inference_runtime.artifact_rules\n"
+        "import serverless_inference_runtime.emf\n"
+        "import serverless_inference_runtime.keep_warm.contract\n"
     )
-    assert runtime == "False False"
+    assert not {"aws_cdk", "jsii", "boto3", "botocore"} & _top_level(shared)
+    # the code that runs in AWS uses the SDK Lambda provides, and still no CDK
+    in_aws = _modules_after_importing("import serverless_inference_runtime.keep_warm.handler")
+    assert "boto3" in _top_level(in_aws)
+    assert not {"aws_cdk", "jsii"} & _top_level(in_aws)
 
 
 def _imports(path: Path, package: str) -> set[str]:

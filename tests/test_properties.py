@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serverless_inference import ContainerImage, ServerlessEndpoint
-from serverless_inference.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 from stacks.config import load_config
 from tests.cdk_helpers import build_default_app, linted_template, new_stack
 

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from serverless_inference.runtime_code import runtime_code
+from tests.support.runtime_asset import asset_object_key, import_handler_from_asset
+
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,24 +126,33 @@ def venv(wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Venv:
     return Venv(root / "bin", installed)
 
 
-def test_library_wheel_holds_the_constructs_the_handler_and_type_information(
+def _sources(folder: Path, package: str, suffixes: set[str]) -> set[str]:
+    return {
+        f"{package}/{path.relative_to(folder).as_posix()}"
+        for path in folder.rglob("*")
+        if path.suffix in suffixes and "__pycache__" not in path.parts
+    }
+
+
+def test_library_wheel_holds_the_constructs_the_runtime_and_type_information(
     wheels: Wheels,
 ) -> None:
     names = set(zipfile.ZipFile(wheels.library).namelist())
-    library = ROOT / "constructs" / "serverless_inference"
-    sources = {
-        f"serverless_inference/{path.relative_to(library)}"
-        for path in library.rglob("*")
-        if path.suffix in {".py", ".typed", ".json"} and "__pycache__" not in path.parts
-    }
-    packaged = {n for n in names if n.startswith("serverless_inference/") and "/_lambda/" not in n}
-    assert packaged == sources, "every module of the library, and nothing else"
-    assert "serverless_inference/__init__.py" in names
-    assert "serverless_inference/limits.py" in names
-    assert "serverless_inference/py.typed" in names
-    assert "serverless_inference/_lambda/keep_warm/index.py" in names
-    assert not any(name.startswith("serverless_inference_cli/") for name in names)
-    assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
+    constructs = _sources(
+        ROOT / "constructs" / "serverless_inference",
+        "serverless_inference",
+        {".py", ".typed", ".json"},
+    )
+    runtime = _sources(ROOT / "lambda", "serverless_inference_runtime", {".py", ".typed"})
+    packaged = {n for n in names if not n.startswith("cdk_serverless_inference-")}
+    assert packaged == constructs | runtime, "every module of both packages, and nothing else"
+    assert {
+        "serverless_inference/py.typed",
+        "serverless_inference_runtime/py.typed",
+        "serverless_inference_runtime/limits.py",
+        "serverless_inference_runtime/artifact_rules.py",
+        "serverless_inference_runtime/keep_warm/handler.py",
+    } <= names
 
 
 def test_library_requires_only_the_cdk_and_has_no_console_script(wheels: Wheels) -> None:
@@ -192,8 +204,22 @@ def test_app_in_a_fresh_venv_synthesizes_with_a_working_keep_warm_asset(
     assert len(keep_warm) == 1
     asset_key = keep_warm[0]["Properties"]["Code"]["S3Key"]
     asset_dir = project / "cdk.out" / f"asset.{asset_key.removesuffix('.zip')}"
-    handler = (asset_dir / "index.py").read_text()
-    assert "def handler(" in handler
+    # the asset is the installed runtime package, and the handler string imports from it alone
+    assert [p.name for p in asset_dir.iterdir()] == ["serverless_inference_runtime"]
+    site_packages = subprocess.run(
+        [
+            str(venv.bin / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    loaded = import_handler_from_asset(str(venv.bin / "python"), asset_dir, site_packages)
+    assert "serverless_inference_runtime.keep_warm.handler" in loaded
+    # AND it is the asset the source checkout synthesizes: the same content, the same hash
+    assert asset_key == asset_object_key(runtime_code())
 
 
 def test_the_cli_extra_installs_a_working_command(venv: Venv, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Final
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from serverless_inference.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
+from serverless_inference_runtime.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
 
 
 class AlarmKind(StrEnum):

@@ -30,8 +30,8 @@ from serverless_inference.alarm_thresholds import AlarmThresholds, describe_thre
 from serverless_inference.alarm_topic import new_alarm_topic
 from serverless_inference.dashboard import build_dashboard
 from serverless_inference.interfaces import ApiMetrics, IServerlessEndpoint, KeepWarmMetrics
-from serverless_inference.limits import MEMORY_SIZES_MB
 from serverless_inference.validation import Problems, is_number, is_token
+from serverless_inference_runtime.limits import MEMORY_SIZES_MB
 
 DEFAULT_PRICE_PER_GB_SECOND: Final = 0.00002
 """On-demand serverless compute in us-east-1, USD per GB-second (check the pricing page)."""

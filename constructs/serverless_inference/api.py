@@ -57,9 +57,9 @@ from serverless_inference.api_responses import (
     method_responses,
 )
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
-from serverless_inference.limits import API_GATEWAY_NAMESPACE
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
+from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
 _MEANING: Final = {

@@ -19,15 +19,15 @@ from serverless_inference.endpoint_base import (
 )
 from serverless_inference.images import ContainerImage, ModelData
 from serverless_inference.interfaces import IServerlessEndpoint
-from serverless_inference.limits import (
+from serverless_inference.scaling import ProvisionedConcurrencyScaling
+from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import (
     ENDPOINT_INSTANCE_NAMESPACE,
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     MAX_CONCURRENCY_LIMIT,
     MEMORY_SIZES_MB,
 )
-from serverless_inference.scaling import ProvisionedConcurrencyScaling
-from serverless_inference.validation import Problems, is_token
 
 DEFAULT_MEMORY_SIZE_MB: Final = 2048
 DEFAULT_MAX_CONCURRENCY: Final = 5

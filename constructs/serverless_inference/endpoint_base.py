@@ -16,9 +16,9 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct
 
-from serverless_inference.limits import MetricName, metric_namespace
 from serverless_inference.metric_statistics import COUNT, PEAK, TYPICAL, new_metric
 from serverless_inference.validation import is_token
+from serverless_inference_runtime.limits import MetricName, metric_namespace
 
 DEFAULT_VARIANT_NAME: Final = "AllTraffic"
 METRIC_PERIOD: Final = Duration.minutes(1)

@@ -13,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from serverless_inference.artifact_contents import ModelDirectory
 from serverless_inference.model_archive import packed_model
 from serverless_inference.model_artifacts import read_model_directory, tar_gz_asset, warn_about_size
 from serverless_inference.registries import (
@@ -21,14 +20,11 @@ from serverless_inference.registries import (
     hugging_face_registry_accounts,
     hugging_face_repository,
 )
+from serverless_inference_runtime.artifact_contents import ModelDirectory
+from serverless_inference_runtime.image_uri import FORM, parse_ecr_image_uri
 
 HUGGING_FACE_DEFAULT_CPU_TAG = "2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04"
 """A CPU tag of AWS's Hugging Face PyTorch inference image (serverless endpoints have no GPU)."""
-
-_ECR_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
-    r"/(?P<repository>[a-z0-9._/-]+)(?::(?P<tag>[\w.-]+)|@(?P<digest>sha256:[a-f0-9]{64}))$"
-)
 
 
 class ContainerImage(ABC):
@@ -44,15 +40,20 @@ class ContainerImage(ABC):
 
     @staticmethod
     def from_ecr_uri(uri: str) -> "ContainerImage":
-        """An image in any ECR registry, by its full URI (``<account>.dkr.ecr.<region>...:tag``)."""
-        match = _ECR_URI.match(uri) if not Token.is_unresolved(uri) else None
-        if match is None:
+        """An image in a private ECR registry, by its full URI.
+
+        ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>`` followed by ``:<tag>`` or
+        ``@sha256:<digest>`` (neither: the tag ``latest``); the FIPS host ``dkr.ecr-fips`` and
+        ``amazonaws.com.cn`` in the China regions too. ``serverless-inference check`` accepts
+        exactly the same URIs.
+        """
+        parsed = parse_ecr_image_uri(uri) if not Token.is_unresolved(uri) else None
+        if parsed is None:
             raise ValueError(
-                f"ContainerImage.from_ecr_uri: uri must be a literal ECR image URI "
-                f"<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> (or @sha256:...), "
+                f"ContainerImage.from_ecr_uri: uri must be a literal ECR image URI {FORM}, "
                 f"got {uri!r}; for a repository of this app use from_ecr_repository"
             )
-        return _EcrUriImage(uri, match["account"], match["region"], match["repository"])
+        return _EcrUriImage(uri, parsed.account, parsed.region, parsed.repository)
 
     @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, tag: str = "latest") -> "ContainerImage":
@@ -297,8 +298,8 @@ class ModelData(ABC):
         ``ValueError`` names every problem): model files at the root, the handler at
         ``code/inference.py`` (and an optional ``code/requirements.txt``), as the Hugging Face
         and PyTorch inference toolkits expect. Caches and version-control folders are left
-        out (``artifact_contents.DEFAULT_EXCLUDE``: ``__pycache__``, ``*.pyc``, ``.git``,
-        ``.DS_Store``, ...).
+        out (``serverless_inference_runtime.artifact_contents.DEFAULT_EXCLUDE``:
+        ``__pycache__``, ``*.pyc``, ``.git``, ``.DS_Store``, ...).
 
         :param path: the model directory.
         :param exclude: more glob patterns to leave out: names at any depth (``*.ckpt``) or

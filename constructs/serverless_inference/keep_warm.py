@@ -2,7 +2,6 @@
 
 import math
 import typing
-from pathlib import Path
 from typing import Any, Unpack
 
 from aws_cdk import (
@@ -29,53 +28,24 @@ from serverless_inference.keep_warm_options import (
     check_raw_schedule,
     schedule_expression,
 )
-from serverless_inference.limits import LAMBDA_NAMESPACE
 from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic, new_metric
+from serverless_inference.runtime_code import runtime_code
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.keep_warm import contract
+from serverless_inference_runtime.limits import LAMBDA_NAMESPACE
 
-DEFAULT_CONCURRENCY = 1
 DEFAULT_RATE_MINUTES = 5
-DEFAULT_PAYLOAD = '{"inputs": "keep warm"}'
-"""A request the default model (a Hugging Face text-classification pipeline) answers."""
-DEFAULT_CONTENT_TYPE = "application/json"
-DEFAULT_PING_TIMEOUT = Duration.seconds(90)
-DEFAULT_COLD_START_THRESHOLD = Duration.seconds(1)
+DEFAULT_PING_TIMEOUT = Duration.seconds(contract.DEFAULT_PING_TIMEOUT_SECONDS)
+DEFAULT_COLD_START_THRESHOLD = Duration.millis(contract.DEFAULT_COLD_START_THRESHOLD_MS)
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-DEFAULT_METRIC_NAMESPACE = "ServerlessInference/KeepWarm"
 DEFAULT_METRIC_PERIOD = Duration.minutes(5)
 
 MEMORY_SIZE_MB = 128
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's AwsSolutions-L1 asks for it)."""
-CONNECT_TIMEOUT_SECONDS = 3
 FUNCTION_TIMEOUT_MARGIN = Duration.seconds(30)
 """The function may run this much longer than one ping may wait (start-up, log, metrics)."""
 WARNING_ID_COVERED = "serverless-inference:keep-warm-covered"
-
-# Must match lambda/keep_warm/index.py (tests check both sides).
-ENV_ENDPOINT_NAME = "ENDPOINT_NAME"
-ENV_CONCURRENCY = "PING_CONCURRENCY"
-ENV_PAYLOAD = "PING_PAYLOAD"
-ENV_CONTENT_TYPE = "PING_CONTENT_TYPE"
-ENV_PING_TIMEOUT = "PING_TIMEOUT_SECONDS"
-ENV_CONNECT_TIMEOUT = "CONNECT_TIMEOUT_SECONDS"
-ENV_COLD_START_THRESHOLD = "COLD_START_THRESHOLD_MS"
-ENV_METRIC_NAMESPACE = "METRIC_NAMESPACE"
-DIMENSION_ENDPOINT_NAME = "EndpointName"
-METRIC_PINGS_SENT = "PingsSent"
-METRIC_FAILED_PINGS = "FailedPings"
-METRIC_PING_LATENCY = "PingLatency"
-METRIC_SUSPECTED_COLD_STARTS = "SuspectedColdStarts"
-
-_ASSET_EXCLUDE = ["__pycache__", "*.pyc", ".DS_Store", "__init__.py"]
-
-
-def handler_code_directory() -> Path:
-    """The keep-warm handler's folder, in an installed wheel or in this source checkout."""
-    packaged = Path(__file__).resolve().parent / "_lambda" / "keep_warm"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "lambda" / "keep_warm"
 
 
 class KeepWarm(Construct):
@@ -103,18 +73,18 @@ class KeepWarm(Construct):
         super().__init__(scope, construct_id)
         problems = Problems("KeepWarm props")
         problems.check_options(options, KeepWarmOptions)
-        concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
+        concurrency = options.get("concurrency", contract.DEFAULT_CONCURRENCY)
         schedule = options.get("schedule")
         rate_minutes = options.get("rate_minutes")
         active_hours = options.get("active_hours")
         active_days = options.get("active_days")
         time_zone = options.get("time_zone")
-        payload = options.get("payload", DEFAULT_PAYLOAD)
-        content_type = options.get("content_type", DEFAULT_CONTENT_TYPE)
+        payload = options.get("payload", contract.DEFAULT_PAYLOAD)
+        content_type = options.get("content_type", contract.DEFAULT_CONTENT_TYPE)
         enabled = options.get("enabled", True)
         ping_timeout = options.get("ping_timeout", DEFAULT_PING_TIMEOUT)
         cold_start_threshold = options.get("cold_start_threshold", DEFAULT_COLD_START_THRESHOLD)
-        metric_namespace = options.get("metric_namespace", DEFAULT_METRIC_NAMESPACE)
+        metric_namespace = options.get("metric_namespace", contract.DEFAULT_METRIC_NAMESPACE)
         reserved_concurrency = options.get("reserved_concurrency")
         max_concurrency = endpoint.max_concurrency
         check_keep_warm_props(
@@ -170,8 +140,8 @@ class KeepWarm(Construct):
             "Function",
             description="Sends keep-warm pings to a SageMaker serverless endpoint",
             runtime=RUNTIME,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(handler_code_directory()), exclude=_ASSET_EXCLUDE),
+            handler=contract.HANDLER,
+            code=runtime_code(),
             memory_size=MEMORY_SIZE_MB,
             timeout=function_timeout,
             reserved_concurrent_executions=reserved_concurrency,
@@ -184,14 +154,14 @@ class KeepWarm(Construct):
             role=self.role,
             log_group=self.log_group,
             environment={
-                ENV_ENDPOINT_NAME: endpoint.endpoint_name,
-                ENV_CONCURRENCY: str(concurrency),
-                ENV_PAYLOAD: payload,
-                ENV_CONTENT_TYPE: content_type,
-                ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
-                ENV_CONNECT_TIMEOUT: str(CONNECT_TIMEOUT_SECONDS),
-                ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
-                ENV_METRIC_NAMESPACE: metric_namespace,
+                contract.ENV_ENDPOINT_NAME: endpoint.endpoint_name,
+                contract.ENV_CONCURRENCY: str(concurrency),
+                contract.ENV_PAYLOAD: payload,
+                contract.ENV_CONTENT_TYPE: content_type,
+                contract.ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
+                contract.ENV_CONNECT_TIMEOUT: str(contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
+                contract.ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
+                contract.ENV_METRIC_NAMESPACE: metric_namespace,
             },
         )
         endpoint.grant_invoke(self.function)
@@ -311,27 +281,27 @@ class KeepWarm(Construct):
         return new_metric(
             self.metric_namespace,
             metric_name,
-            {DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
+            {contract.DIMENSION_ENDPOINT_NAME: self.endpoint.endpoint_name},
             period=DEFAULT_METRIC_PERIOD,
-            preferred=TYPICAL if metric_name == METRIC_PING_LATENCY else COUNT,
+            preferred=TYPICAL if metric_name == contract.METRIC_PING_LATENCY else COUNT,
             options=options,
         )
 
     def metric_pings_sent(self, **options: Any) -> cloudwatch.Metric:
         """Pings sent. Default: Sum over 5 minutes."""
-        return self.metric(METRIC_PINGS_SENT, **options)
+        return self.metric(contract.METRIC_PINGS_SENT, **options)
 
     def metric_failed_pings(self, **options: Any) -> cloudwatch.Metric:
         """Pings that got no successful answer (any outcome but ok). Default: Sum over 5 minutes."""
-        return self.metric(METRIC_FAILED_PINGS, **options)
+        return self.metric(contract.METRIC_FAILED_PINGS, **options)
 
     def metric_ping_latency(self, **options: Any) -> cloudwatch.Metric:
         """Latency of successful pings, in milliseconds. Default: Average over 5 minutes."""
-        return self.metric(METRIC_PING_LATENCY, **options)
+        return self.metric(contract.METRIC_PING_LATENCY, **options)
 
     def metric_suspected_cold_starts(self, **options: Any) -> cloudwatch.Metric:
         """Successful pings slower than the cold-start threshold. Default: Sum over 5 minutes."""
-        return self.metric(METRIC_SUSPECTED_COLD_STARTS, **options)
+        return self.metric(contract.METRIC_SUSPECTED_COLD_STARTS, **options)
 
     def metric_errors(self, **options: Any) -> cloudwatch.Metric:
         """Failed runs (every ping failed, or a bad configuration). Default: Sum over 5 minutes."""

@@ -8,9 +8,9 @@ from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 
-from serverless_inference.limits import MAX_CONCURRENCY_LIMIT
 from serverless_inference.schedules import check_schedule_expression, check_time_zone
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
 MAX_PING_TIMEOUT_SECONDS: Final = 14 * 60
 MAX_RATE_MINUTES: Final = 24 * 60

@@ -12,7 +12,7 @@ from typing import Any, Final
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from serverless_inference.limits import documented_statistics
+from serverless_inference_runtime.limits import documented_statistics
 
 COUNT: Final = ("Sum", "SampleCount", "Maximum")
 """A number of events: the total per period where AWS documents ``Sum``, else what it documents

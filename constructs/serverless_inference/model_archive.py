@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from serverless_inference.artifact_contents import ModelDirectory
+from serverless_inference_runtime.artifact_contents import ModelDirectory
 
 FORMAT: Final = "serverless-inference model.tar.gz v1"
 """Part of every digest: change it whenever the packing changes the bytes it writes."""

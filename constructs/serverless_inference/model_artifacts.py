@@ -25,8 +25,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from serverless_inference.artifact_contents import ModelDirectory, read_directory
-from serverless_inference.artifact_rules import (
+from serverless_inference.validation import Problems
+from serverless_inference_runtime.artifact_contents import ModelDirectory, read_directory
+from serverless_inference_runtime.artifact_rules import (
     DISK,
     MEMORY,
     START_UP,
@@ -35,7 +36,6 @@ from serverless_inference.artifact_rules import (
     check_artifact_size,
     check_layout,
 )
-from serverless_inference.validation import Problems
 
 TAR_SUFFIX: Final = ".tar"
 """Added to the asset's source hash; CDK adds the staged file's last extension, ``.gz``."""

@@ -10,9 +10,10 @@ from serverless_inference.alarms import AlarmsOptions, EndpointAlarms
 from serverless_inference.api import InferenceApi
 from serverless_inference.api_options import ApiOptions
 from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
-from serverless_inference.keep_warm import DEFAULT_CONCURRENCY, KeepWarm
+from serverless_inference.keep_warm import KeepWarm
 from serverless_inference.keep_warm_options import KeepWarmOptions
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.keep_warm.contract import DEFAULT_CONCURRENCY
 
 
 class ServerlessInference(Construct):

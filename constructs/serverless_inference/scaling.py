@@ -17,9 +17,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from serverless_inference.interfaces import IServerlessEndpoint
-from serverless_inference.limits import MAX_CONCURRENCY_LIMIT
 from serverless_inference.schedules import check_schedule_expression
 from serverless_inference.validation import Problems, is_token
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredProvisionedConcurrency"
 DEFAULT_TARGET_UTILIZATION = 0.5

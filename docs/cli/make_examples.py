@@ -45,8 +45,8 @@ from moto.sagemaker import models as moto_sagemaker  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from serverless_inference_cli.aws import AwsContext  # noqa: E402
-from serverless_inference_cli.limits import MetricName, metric_namespace  # noqa: E402
 from serverless_inference_cli.main import main  # noqa: E402
+from serverless_inference_runtime.limits import MetricName, metric_namespace  # noqa: E402
 from tests.support.ecr import put_fake_image  # noqa: E402
 from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply  # noqa: E402
 

@@ -1,2 +1,2 @@
-"""The keep-warm handler (``index.py``), packaged as ``serverless_inference._lambda.keep_warm``."""
-# ruff: noqa: N999 (the folder is named lambda; nothing imports it by that name)
+"""The keep-warm function: :mod:`.contract` (what the construct and the code share) and
+:mod:`.handler` (the code that runs in Lambda)."""

@@ -14,7 +14,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from serverless_inference_cli.artifacts import Status, check_artifact_disk
+from serverless_inference_cli.aws import AwsContext
+from serverless_inference_cli.check.lookups import image_size
 from serverless_inference_cli.check.rules import (
     check_concurrency,
     check_endpoint_name,
@@ -26,8 +27,9 @@ from serverless_inference_cli.check.rules import (
     check_provisioned,
 )
 from serverless_inference_cli.quotas import Quotas, match_quotas
+from serverless_inference_runtime.artifact_rules import Status, check_artifact_disk
 from tests.cli.helpers import QUOTAS, quotas_client, run_cli, stubbed
-from tests.support.ecr import put_fake_image
+from tests.support.ecr import INVALID_IMAGE_URIS, VALID_IMAGE_URIS, put_fake_image
 
 MB = 1024**2
 GB = 1024**3
@@ -207,6 +209,29 @@ def test_check_command_non_ecr_image_fails(aws: None, capsys: pytest.CaptureFixt
     result = run_cli(capsys, "check", "--memory", "2048", "--image", "docker.io/library/python")
     assert result.code == 1
     assert "push the image to ECR" in result.out
+
+
+@pytest.mark.parametrize("uri", INVALID_IMAGE_URIS.values(), ids=INVALID_IMAGE_URIS.keys())
+def test_image_uris_the_constructs_refuse_fail_the_check(uri: str) -> None:
+    size, finding = image_size(AwsContext(), uri)
+    assert size is None and finding is not None
+    assert finding.status is Status.FAIL
+    assert finding.reason.startswith("not an ECR image URI (<account>.dkr.ecr.<region>.")
+
+
+@pytest.mark.parametrize("uri", VALID_IMAGE_URIS.values(), ids=VALID_IMAGE_URIS.keys())
+def test_image_uris_the_constructs_accept_are_looked_up_in_ecr(aws: None, uri: str) -> None:
+    size, finding = image_size(AwsContext(), uri)
+    if uri in {IMAGE, VALID_IMAGE_URIS["FIPS host"]}:
+        assert (size, finding) == (600 * MB, None)  # the FIPS host is the same registry
+    else:
+        assert finding is not None and finding.reason == "no such repository or image in ECR"
+
+
+def test_an_image_without_tag_is_looked_up_as_latest(aws: None) -> None:
+    put_fake_image(boto3.client("ecr", region_name="us-east-1"), "untagged", "latest", 3 * MB)
+    uri = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/untagged"
+    assert image_size(AwsContext(), uri) == (3 * MB, None)
 
 
 def test_check_command_offline_with_local_files(

@@ -13,8 +13,6 @@ import pytest
 from moto import mock_aws
 from moto.sagemaker import models as moto_sagemaker
 
-from serverless_inference.limits import METRIC_STATISTICS
-from serverless_inference_cli.limits import MetricName, metric_namespace
 from serverless_inference_cli.recommend.cloudwatch import QUERIES
 from serverless_inference_cli.recommend.rules import (
     EndpointInfo,
@@ -26,6 +24,7 @@ from serverless_inference_cli.recommend.rules import (
     keep_warm_cron,
     recommend,
 )
+from serverless_inference_runtime.limits import METRIC_STATISTICS, MetricName, metric_namespace
 from tests.cli.helpers import PRICES, run_cli
 
 END = datetime(2026, 11, 1, tzinfo=UTC)

@@ -14,12 +14,6 @@ from typing import Any
 from serverless_inference_cli.benchmark.analysis import ColdStartRule, Gates
 from serverless_inference_cli.benchmark.sweep import Strategy
 from serverless_inference_cli.errors import CliError
-from serverless_inference_cli.limits import (
-    INVOCATION_TIMEOUT_SECONDS,
-    MAX_CONCURRENCY_LIMIT,
-    MAX_PAYLOAD_BYTES,
-    MEMORY_SIZES_MB,
-)
 from serverless_inference_cli.options import (
     add_chart_options,
     add_prices_option,
@@ -32,6 +26,12 @@ from serverless_inference_cli.options import (
     output_file,
     positive_float,
     readable_file,
+)
+from serverless_inference_runtime.limits import (
+    INVOCATION_TIMEOUT_SECONDS,
+    MAX_CONCURRENCY_LIMIT,
+    MAX_PAYLOAD_BYTES,
+    MEMORY_SIZES_MB,
 )
 
 DEFAULT_REQUESTS = 50

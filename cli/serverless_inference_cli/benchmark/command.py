@@ -56,13 +56,13 @@ from serverless_inference_cli.benchmark.sweep import (
     pick,
 )
 from serverless_inference_cli.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CliError
-from serverless_inference_cli.limits import (
-    MEMORY_SIZES_MB,
-)
 from serverless_inference_cli.output import Report, milliseconds
 from serverless_inference_cli.prices import Prices, load_prices, prices_sheet, region_warning
 from serverless_inference_cli.quotas import read_quotas
 from serverless_inference_cli.signed_post import sigv4_signer
+from serverless_inference_runtime.limits import (
+    MEMORY_SIZES_MB,
+)
 
 COST_RATES = ("serverless_compute_per_gb_second", "data_processing_per_gb")
 

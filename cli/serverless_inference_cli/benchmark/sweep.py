@@ -33,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from serverless_inference_cli.aws import aws_errors
 from serverless_inference_cli.benchmark.analysis import LevelStats, Sample
 from serverless_inference_cli.errors import CliError
-from serverless_inference_cli.limits import ENDPOINT_NAME_MAX_LENGTH
+from serverless_inference_runtime.limits import ENDPOINT_NAME_MAX_LENGTH
 
 
 class Strategy(enum.StrEnum):

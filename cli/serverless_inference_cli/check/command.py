@@ -12,13 +12,6 @@ import argparse
 
 from rich.text import Text
 
-from serverless_inference_cli.artifacts import (
-    Finding,
-    Status,
-    check_artifact_disk,
-    check_layout,
-    check_start_up,
-)
 from serverless_inference_cli.aws import AwsContext
 from serverless_inference_cli.check.lookups import Artifact, find_artifact, image_size
 from serverless_inference_cli.check.rules import (
@@ -33,10 +26,18 @@ from serverless_inference_cli.check.rules import (
     check_provisioned,
     exit_code,
 )
-from serverless_inference_cli.limits import MAX_PAYLOAD_BYTES
 from serverless_inference_cli.options import positive_float, readable_file
 from serverless_inference_cli.output import Column, Report, Sheet, cell
 from serverless_inference_cli.quotas import Quotas, read_quotas
+from serverless_inference_runtime.artifact_rules import (
+    Finding,
+    Status,
+    check_artifact_disk,
+    check_layout,
+    check_start_up,
+)
+from serverless_inference_runtime.image_uri import FORM
+from serverless_inference_runtime.limits import MAX_PAYLOAD_BYTES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--image",
         metavar="ECR_URI",
-        help="inference container image, <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> "
-        "(default: not checked)",
+        help=f"inference container image, {FORM} (default: not checked)",
     )
     parser.add_argument(
         "--payload",

@@ -13,21 +13,17 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from serverless_inference_cli.artifacts import (
+from serverless_inference_cli.aws import AwsContext, is_not_found
+from serverless_inference_runtime.artifact_contents import (
     ArtifactContents,
-    Finding,
     NotATarballError,
-    Status,
     read_directory,
     read_tarball,
 )
-from serverless_inference_cli.aws import AwsContext, is_not_found
+from serverless_inference_runtime.artifact_rules import Finding, Status
+from serverless_inference_runtime.image_uri import FORM, parse_ecr_image_uri
 
 _S3_URI = re.compile(r"^s3://([^/]+)/(.+)$")
-_ECR_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repo>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
-)
 
 
 def _size(
@@ -106,25 +102,22 @@ def _local_artifact(path: Path, exclude: Sequence[str]) -> Artifact | Finding:
 
 def image_size(ctx: AwsContext, uri: str) -> tuple[int | None, Finding | None]:
     """``imageSizeInBytes`` of an ECR image; failing findings for non-ECR or missing ones."""
-    match = _ECR_URI.match(uri)
-    if match is None:
+    image = parse_ecr_image_uri(uri)
+    if image is None:
         return None, Finding(
             "container image",
             Status.FAIL,
             uri,
-            "not an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)",
+            f"not an ECR image URI ({FORM})",
             "push the image to ECR: serverless endpoints cannot use other registries",
         )
-    image_id = (
-        {"imageDigest": match["digest"]}
-        if match["digest"]
-        else {"imageTag": match["tag"] or "latest"}
-    )
-    ecr = ctx.client("ecr", region=match["region"])
+    ecr = ctx.client("ecr", region=image.region)
 
     def size() -> int:
         images = ecr.describe_images(
-            registryId=match["account"], repositoryName=match["repo"], imageIds=[image_id]
+            registryId=image.account,
+            repositoryName=image.repository,
+            imageIds=[image.image_identifier],
         )
         return int(images["imageDetails"][0]["imageSizeInBytes"])
 

@@ -1,7 +1,8 @@
 """The rules of ``check``: is a model ready for a serverless endpoint? (pure functions)
 
 Each line of the report is a :class:`Finding` (pass / warn / fail / unknown) with the reason
-and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and the account quotas:
+and the fix. The rules, all against :mod:`serverless_inference_runtime.limits` and the account
+quotas:
 
 * memory tier: ``--memory`` must be one of 1024..6144 MB in 1 GB steps;
 * model fits memory: ``memory >= 2 x`` the model's size in memory passes, ``>= 1 x`` warns,
@@ -9,7 +10,7 @@ and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and t
   of a local artifact, else the artifact's size (a compressed artifact usually needs more:
   pass ``--model-memory-mb`` when you know it);
 * the model artifact's layout, handler, disk and start-up lines, the same rules
-  ``ModelData.from_directory`` applies (:mod:`serverless_inference_cli.artifacts`);
+  ``ModelData.from_directory`` applies (:mod:`serverless_inference_runtime.artifact_rules`);
 * container image: over 10 GB fails, over 500 MB warns (cold starts grow with the image;
   ECR reports the compressed size); an image outside ECR fails (serverless endpoints
   cannot pull from other registries);
@@ -27,7 +28,9 @@ from __future__ import annotations
 
 import re
 
-from serverless_inference_cli.artifacts import (
+from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
+from serverless_inference_cli.quotas import Quotas
+from serverless_inference_runtime.artifact_rules import (
     Finding,
     SettingNames,
     Status,
@@ -36,8 +39,7 @@ from serverless_inference_cli.artifacts import (
     format_size,
     smallest_tier,
 )
-from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
-from serverless_inference_cli.limits import (
+from serverless_inference_runtime.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
     MAX_CONCURRENCY_LIMIT,
@@ -45,7 +47,6 @@ from serverless_inference_cli.limits import (
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
-from serverless_inference_cli.quotas import Quotas
 
 MB = 1024**2
 IMAGE_WARN_BYTES = 500 * MB

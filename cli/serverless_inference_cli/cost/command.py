@@ -23,7 +23,6 @@ from serverless_inference_cli.cost.model import (
     spillover,
 )
 from serverless_inference_cli.errors import EXIT_OK, CliError
-from serverless_inference_cli.limits import MEMORY_SIZES_MB
 from serverless_inference_cli.options import (
     add_chart_options,
     add_prices_option,
@@ -39,6 +38,7 @@ from serverless_inference_cli.prices import (
     load_prices,
     prices_sheet,
 )
+from serverless_inference_runtime.limits import MEMORY_SIZES_MB
 
 
 def parse_durations(text: str) -> dict[int, float]:

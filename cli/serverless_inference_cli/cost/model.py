@@ -29,13 +29,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from serverless_inference_cli.errors import CliError
-from serverless_inference_cli.limits import (
+from serverless_inference_cli.prices import Prices
+from serverless_inference_runtime.limits import (
     INVOCATION_TIMEOUT_SECONDS,
     MAX_CONCURRENCY_LIMIT,
     MAX_PAYLOAD_BYTES,
     MEMORY_SIZES_MB,
 )
-from serverless_inference_cli.prices import Prices
 
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24

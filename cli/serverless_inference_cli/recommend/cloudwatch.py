@@ -3,7 +3,7 @@
 The window ends at the hour before ``--end`` and starts ``--days`` earlier, or at the hour the
 endpoint was created when that is later: hours before the endpoint existed are not idle hours,
 and counting them would understate its traffic. Metric names and namespaces are the
-library's (:mod:`serverless_inference_cli.limits`).
+library's (:mod:`serverless_inference_runtime.limits`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from serverless_inference_cli.aws import AwsContext
 from serverless_inference_cli.errors import CliError
-from serverless_inference_cli.limits import MetricName, metric_namespace
 from serverless_inference_cli.recommend.rules import PERIOD_S, EndpointInfo, Metrics
+from serverless_inference_runtime.limits import MetricName, metric_namespace
 
 QUERIES: list[tuple[str, str, str]] = [
     ("invocations", MetricName.INVOCATIONS, "Sum"),

@@ -48,9 +48,9 @@ from serverless_inference_cli.cost.model import (
     on_demand,
     provisioned,
 )
-from serverless_inference_cli.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 from serverless_inference_cli.output import count, money
 from serverless_inference_cli.prices import Prices
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 
 PERIOD_S = 3600
 MEMORY_TARGET = 0.8

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from serverless_inference.artifact_contents import HANDLER, REQUIREMENTS, ArtifactContents
-from serverless_inference.limits import (
+from serverless_inference_runtime.artifact_contents import HANDLER, REQUIREMENTS, ArtifactContents
+from serverless_inference_runtime.limits import (
     EPHEMERAL_DISK_BYTES,
     MEMORY_SIZES_MB,
     STARTUP_TIMEOUT_SECONDS,

@@ -1,14 +1,16 @@
-"""Keep-warm pings of a SageMaker serverless endpoint.
+"""Keep-warm pings of a SageMaker serverless endpoint (the function's handler).
 
 Each run sends ``PING_CONCURRENCY`` InvokeEndpoint calls at the same moment, so that
-many execution environments are busy at once and stay warm. It then prints ONE JSON
+many execution environments are busy at once and stay warm. It then prints one JSON
 line: the per-ping outcomes and latencies, plus CloudWatch embedded metrics (EMF) that
 CloudWatch Logs turns into the custom metrics ``PingsSent``, ``FailedPings``,
-``PingLatency`` and ``SuspectedColdStarts`` (dimension ``EndpointName``).
+``PingLatency`` and ``SuspectedColdStarts`` (dimension ``EndpointName``). EMF allows 100
+values in one metric's array: each further 100 successful pings add one line that carries
+only their ``PingLatency`` values.
 
 The run fails (so the function's ``Errors`` metric shows it) only when every ping
 failed. A bad configuration fails with an error naming the environment variable.
-Settings (environment variables):
+Settings (environment variables, named in :mod:`.contract`):
 
 - ``ENDPOINT_NAME`` (required): the endpoint to ping.
 - ``PING_CONCURRENCY``: pings sent in parallel, 1..200. Default: 1.
@@ -35,49 +37,13 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from serverless_inference_runtime import emf, sagemaker_runtime
+from serverless_inference_runtime.keep_warm import contract
+from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
+from serverless_inference_runtime.sagemaker_runtime import OK, OUTCOMES, TIMEOUT
 
-ENV_ENDPOINT_NAME = "ENDPOINT_NAME"
-ENV_CONCURRENCY = "PING_CONCURRENCY"
-ENV_PAYLOAD = "PING_PAYLOAD"
-ENV_CONTENT_TYPE = "PING_CONTENT_TYPE"
-ENV_PING_TIMEOUT = "PING_TIMEOUT_SECONDS"
-ENV_CONNECT_TIMEOUT = "CONNECT_TIMEOUT_SECONDS"
-ENV_COLD_START_THRESHOLD = "COLD_START_THRESHOLD_MS"
-ENV_METRIC_NAMESPACE = "METRIC_NAMESPACE"
-
-DEFAULT_PAYLOAD = '{"inputs": "keep warm"}'
-DEFAULT_CONTENT_TYPE = "application/json"
-DEFAULT_PING_TIMEOUT_SECONDS = 90.0
-DEFAULT_CONNECT_TIMEOUT_SECONDS = 3.0
-DEFAULT_COLD_START_THRESHOLD_MS = 1000.0
-DEFAULT_METRIC_NAMESPACE = "ServerlessInference/KeepWarm"
-MAX_CONCURRENCY = 200
-
-DIMENSION_ENDPOINT_NAME = "EndpointName"
-METRIC_PINGS_SENT = "PingsSent"
-METRIC_FAILED_PINGS = "FailedPings"
-METRIC_PING_LATENCY = "PingLatency"
-METRIC_SUSPECTED_COLD_STARTS = "SuspectedColdStarts"
-
-OK = "ok"
-THROTTLED = "throttled"
-MODEL_ERROR = "model_error"
-NOT_READY = "not_ready"
-TIMEOUT = "timeout"
-OTHER = "other"
-OUTCOMES = (OK, THROTTLED, MODEL_ERROR, NOT_READY, TIMEOUT, OTHER)
-
-_ERROR_OUTCOMES = {
-    "ThrottlingException": THROTTLED,
-    "ModelError": MODEL_ERROR,
-    "ModelNotReadyException": NOT_READY,
-}
 _MESSAGE_LIMIT = 300
 _START_BARRIER_TIMEOUT_SECONDS = 5.0
 _DEADLINE_MARGIN_SECONDS = 1.0
@@ -132,29 +98,55 @@ class Ping:
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings; raise one ``ConfigurationError`` naming every bad variable."""
     problems: list[str] = []
-    endpoint_name = environ.get(ENV_ENDPOINT_NAME, "").strip()
+    endpoint_name = environ.get(contract.ENV_ENDPOINT_NAME, "").strip()
     if not endpoint_name:
         problems.append(
-            f"{ENV_ENDPOINT_NAME} must be the name of the endpoint to ping, got {endpoint_name!r}"
+            f"{contract.ENV_ENDPOINT_NAME} must be the name of the endpoint to ping, "
+            f"got {endpoint_name!r}"
         )
-    concurrency = _read_int(environ, ENV_CONCURRENCY, 1, 1, MAX_CONCURRENCY, problems)
-    payload = environ.get(ENV_PAYLOAD, DEFAULT_PAYLOAD)
-    content_type = environ.get(ENV_CONTENT_TYPE, DEFAULT_CONTENT_TYPE).strip()
+    concurrency = _read_int(
+        environ,
+        contract.ENV_CONCURRENCY,
+        contract.DEFAULT_CONCURRENCY,
+        1,
+        MAX_CONCURRENCY_LIMIT,
+        problems,
+    )
+    payload = environ.get(contract.ENV_PAYLOAD, contract.DEFAULT_PAYLOAD)
+    content_type = environ.get(contract.ENV_CONTENT_TYPE, contract.DEFAULT_CONTENT_TYPE).strip()
     if not content_type:
-        problems.append(f"{ENV_CONTENT_TYPE} must be a media type, got {content_type!r}")
+        problems.append(f"{contract.ENV_CONTENT_TYPE} must be a media type, got {content_type!r}")
     ping_timeout = _read_float(
-        environ, ENV_PING_TIMEOUT, DEFAULT_PING_TIMEOUT_SECONDS, 0.01, 900.0, problems
+        environ,
+        contract.ENV_PING_TIMEOUT,
+        contract.DEFAULT_PING_TIMEOUT_SECONDS,
+        0.01,
+        900.0,
+        problems,
     )
     connect_timeout = _read_float(
-        environ, ENV_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_SECONDS, 0.01, 60.0, problems
+        environ,
+        contract.ENV_CONNECT_TIMEOUT,
+        contract.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        0.01,
+        60.0,
+        problems,
     )
     threshold = _read_float(
-        environ, ENV_COLD_START_THRESHOLD, DEFAULT_COLD_START_THRESHOLD_MS, 1.0, 900_000.0, problems
+        environ,
+        contract.ENV_COLD_START_THRESHOLD,
+        contract.DEFAULT_COLD_START_THRESHOLD_MS,
+        1.0,
+        900_000.0,
+        problems,
     )
-    namespace = environ.get(ENV_METRIC_NAMESPACE, DEFAULT_METRIC_NAMESPACE).strip()
+    namespace = environ.get(
+        contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE
+    ).strip()
     if not namespace or namespace.startswith("AWS/"):
         problems.append(
-            f"{ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), got {namespace!r}"
+            f"{contract.ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), "
+            f"got {namespace!r}"
         )
     if problems:
         raise ConfigurationError("Invalid keep-warm configuration: " + "; ".join(problems))
@@ -207,35 +199,11 @@ def _read_float(
     return value
 
 
-@cache
-def _client(connect_timeout_s: float, read_timeout_s: float, pool_size: int) -> Any:
-    """One SageMaker Runtime client per process: short timeouts, exactly one attempt."""
-    return boto3.client(
-        "sagemaker-runtime",
-        config=Config(
-            connect_timeout=connect_timeout_s,
-            read_timeout=read_timeout_s,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-            max_pool_connections=pool_size,
-        ),
-    )
-
-
 def client_for(settings: Settings) -> Any:
-    """The cached client matching ``settings``."""
-    return _client(
+    """The process's SageMaker Runtime client for ``settings``."""
+    return sagemaker_runtime.client(
         settings.connect_timeout_s, settings.ping_timeout_s, max(10, settings.concurrency)
     )
-
-
-def classify(error: BaseException) -> tuple[str, str]:
-    """The outcome of a failed ping and the error's name."""
-    if isinstance(error, ClientError):
-        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-        return _ERROR_OUTCOMES.get(code, OTHER), code
-    if isinstance(error, (ReadTimeoutError, ConnectTimeoutError)):
-        return TIMEOUT, type(error).__name__
-    return OTHER, type(error).__name__
 
 
 def _ping(client: Any, settings: Settings, index: int, start: threading.Barrier) -> Ping:
@@ -243,14 +211,14 @@ def _ping(client: Any, settings: Settings, index: int, start: threading.Barrier)
         start.wait()
     began = time.perf_counter()
     try:
-        response = client.invoke_endpoint(
-            EndpointName=settings.endpoint_name,
-            Body=settings.payload,
-            ContentType=settings.content_type,
+        sagemaker_runtime.invoke(
+            client,
+            endpoint_name=settings.endpoint_name,
+            body=settings.payload,
+            content_type=settings.content_type,
         )
-        response["Body"].read()
     except Exception as error:  # every failure is classified and logged, never raised
-        outcome, name = classify(error)
+        outcome, name = sagemaker_runtime.classify(error)
         return Ping(
             index=index,
             outcome=outcome,
@@ -281,7 +249,9 @@ def send_pings(client: Any, settings: Settings, deadline_s: float | None = None)
             if future.done() and future.exception() is None:
                 pings.append(future.result())
             elif future.done():
-                outcome, name = classify(future.exception() or RuntimeError("unknown"))
+                outcome, name = sagemaker_runtime.classify(
+                    future.exception() or RuntimeError("unknown")
+                )
                 pings.append(Ping(index, outcome, (time.perf_counter() - began) * 1000, name))
             else:
                 pings.append(
@@ -298,69 +268,85 @@ def send_pings(client: Any, settings: Settings, deadline_s: float | None = None)
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_record(settings: Settings, pings: list[Ping], duration_ms: float) -> dict[str, Any]:
-    """The run's log line: per-ping outcomes and the embedded metrics (EMF)."""
-    failed = [ping for ping in pings if ping.outcome != OK]
-    latencies = [round(ping.latency_ms, 1) for ping in pings if ping.outcome == OK]
-    cold = [
-        ping
-        for ping in pings
-        if ping.outcome == OK and ping.latency_ms >= settings.cold_start_threshold_ms
-    ]
-    metrics = [
-        {"Name": METRIC_PINGS_SENT, "Unit": "Count"},
-        {"Name": METRIC_FAILED_PINGS, "Unit": "Count"},
-        {"Name": METRIC_SUSPECTED_COLD_STARTS, "Unit": "Count"},
-    ]
-    values: dict[str, Any] = {
-        METRIC_PINGS_SENT: len(pings),
-        METRIC_FAILED_PINGS: len(failed),
-        METRIC_SUSPECTED_COLD_STARTS: len(cold),
-    }
-    if latencies:  # EMF requires a value for each declared metric
-        metrics.append({"Name": METRIC_PING_LATENCY, "Unit": "Milliseconds"})
-        values[METRIC_PING_LATENCY] = latencies
-    return {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": settings.metric_namespace,
-                    "Dimensions": [[DIMENSION_ENDPOINT_NAME]],
-                    "Metrics": metrics,
-                }
-            ],
+@dataclass(frozen=True)
+class Tally:
+    """What a run's pings add up to."""
+
+    sent: int
+    failed: int
+    suspected_cold_starts: int
+    latencies_ms: list[float]
+    """Latency of each successful ping, rounded to 0.1 ms."""
+    outcomes: dict[str, int]
+    """Pings per outcome, every outcome listed."""
+
+
+def tally(settings: Settings, pings: list[Ping]) -> Tally:
+    """Count ``pings``: a successful ping at least the threshold slow is a suspected cold start."""
+    succeeded = [ping for ping in pings if ping.outcome == OK]
+    return Tally(
+        sent=len(pings),
+        failed=len(pings) - len(succeeded),
+        suspected_cold_starts=sum(
+            ping.latency_ms >= settings.cold_start_threshold_ms for ping in succeeded
+        ),
+        latencies_ms=[round(ping.latency_ms, 1) for ping in succeeded],
+        outcomes={outcome: sum(p.outcome == outcome for p in pings) for outcome in OUTCOMES},
+    )
+
+
+def run_documents(
+    settings: Settings, pings: list[Ping], duration_ms: float
+) -> list[dict[str, Any]]:
+    """The run's log lines: per-ping outcomes and the embedded metrics (EMF).
+
+    The first line holds the counts, up to 100 latencies and the run's details; each further
+    100 latencies make one more line (EMF's limit of values per metric).
+    """
+    counted = tally(settings, pings)
+    return emf.documents(
+        namespace=settings.metric_namespace,
+        dimensions={contract.DIMENSION_ENDPOINT_NAME: settings.endpoint_name},
+        metrics=[
+            emf.Metric(contract.METRIC_PINGS_SENT, "Count", counted.sent),
+            emf.Metric(contract.METRIC_FAILED_PINGS, "Count", counted.failed),
+            emf.Metric(
+                contract.METRIC_SUSPECTED_COLD_STARTS, "Count", counted.suspected_cold_starts
+            ),
+            emf.Metric(contract.METRIC_PING_LATENCY, "Milliseconds", counted.latencies_ms),
+        ],
+        timestamp_ms=int(time.time() * 1000),
+        fields={
+            "level": "ERROR" if pings and counted.failed == counted.sent else "INFO",
+            "message": "keep-warm run",
+            "outcomes": counted.outcomes,
+            "cold_start_threshold_ms": settings.cold_start_threshold_ms,
+            "duration_ms": round(duration_ms, 1),
+            "pings": [ping.as_log() for ping in pings],
         },
-        DIMENSION_ENDPOINT_NAME: settings.endpoint_name,
-        **values,
-        "level": "ERROR" if pings and len(failed) == len(pings) else "INFO",
-        "message": "keep-warm run",
-        "outcomes": {outcome: sum(p.outcome == outcome for p in pings) for outcome in OUTCOMES},
-        "cold_start_threshold_ms": settings.cold_start_threshold_ms,
-        "duration_ms": round(duration_ms, 1),
-        "pings": [ping.as_log() for ping in pings],
-    }
+    )
 
 
 def run(settings: Settings, client: Any, deadline_s: float | None = None) -> dict[str, Any]:
-    """Ping, print the run's log line, and fail when every ping failed; the run's summary."""
+    """Ping, print the run's log lines, and fail when every ping failed; the run's summary."""
     began = time.perf_counter()
     pings = send_pings(client, settings, deadline_s)
-    record = run_record(settings, pings, (time.perf_counter() - began) * 1000)
-    print(json.dumps(record, separators=(",", ":")), flush=True)
-    summary = {
-        "endpoint_name": settings.endpoint_name,
-        "pings_sent": record[METRIC_PINGS_SENT],
-        "failed_pings": record[METRIC_FAILED_PINGS],
-        "suspected_cold_starts": record[METRIC_SUSPECTED_COLD_STARTS],
-        "outcomes": record["outcomes"],
-    }
-    if record[METRIC_FAILED_PINGS] == len(pings):
+    duration_ms = (time.perf_counter() - began) * 1000
+    for document in run_documents(settings, pings, duration_ms):
+        print(json.dumps(document, separators=(",", ":")), flush=True)
+    counted = tally(settings, pings)
+    if counted.failed == counted.sent:
         raise AllPingsFailedError(
-            f"all {len(pings)} keep-warm pings of {settings.endpoint_name} failed: "
-            + ", ".join(f"{k}={v}" for k, v in record["outcomes"].items() if v)
+            f"all {counted.sent} keep-warm pings of {settings.endpoint_name} failed: "
+            + ", ".join(f"{k}={v}" for k, v in counted.outcomes.items() if v)
         )
-    return summary
+    return {
+        "endpoint_name": settings.endpoint_name,
+        "pings_sent": counted.sent,
+        "failed_pings": counted.failed,
+        "suspected_cold_starts": counted.suspected_cold_starts,
+        "outcomes": counted.outcomes,
+    }
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
