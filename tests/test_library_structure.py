@@ -1,24 +1,33 @@
-"""The library's modules: one job each, no import cycle among them, none over ~500 lines."""
+"""The library's modules, the constructs' and their CDK-free runtime half's: one job each, no
+import cycle among them, none over ~500 lines."""
 
 from pathlib import Path
 
 import pytest
 
 import serverless_inference
+import serverless_inference_runtime
 from tests.support.import_graph import import_cycles, import_graph, package_modules
 
-PACKAGE = "serverless_inference"
 ROOT = Path(serverless_inference.__file__).resolve().parent
+RUNTIME_ROOT = Path(serverless_inference_runtime.__file__).resolve().parent
+PACKAGES = {
+    serverless_inference.__name__: ROOT,
+    serverless_inference_runtime.__name__: RUNTIME_ROOT,
+}
 MAX_LINES = 500
 
 
-def test_no_import_cycle_among_the_librarys_modules() -> None:
-    graph = import_graph(ROOT, PACKAGE)
+@pytest.mark.parametrize(("package", "root"), PACKAGES.items())
+def test_no_import_cycle_among_the_librarys_modules(package: str, root: Path) -> None:
+    graph = import_graph(root, package)
     assert import_cycles(graph) == []
 
 
-def test_no_module_over_500_lines() -> None:
-    modules = package_modules(ROOT, PACKAGE)
+@pytest.mark.parametrize(("package", "root"), PACKAGES.items())
+def test_no_module_over_500_lines(package: str, root: Path) -> None:
+    modules = package_modules(root, package)
+    assert modules, "the package's folder holds its modules"
     sizes = {name: len(path.read_text().splitlines()) for name, path in modules.items()}
     assert {name: lines for name, lines in sizes.items() if lines > MAX_LINES} == {}
 
