@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigurationError, EndpointSettings, load_config
+from stacks.config import ConfigurationError, load_config
+from stacks.settings.endpoint import EndpointSettings
 from tests.cdk_helpers import ROOT, build_default_app, cdk_json_context, live_cdk_json_context
 
 ENVIRONMENTS = {"dev": {"endpoint": {"memory_size_mb": 2048}}, "prod": {}}

@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
+from aws_cdk.assertions import Template
 from aws_cdk.region_info import RegionInfo
 from constructs import IConstruct
 
+from serverless_inference.registries import hugging_face_registry_regions
 from stacks import PIPELINE_STACK_ID, QUOTA_WARNING_ID, build_app
 from stacks.config import AppConfig, ConfigurationError, load_config
 from stacks.placement import Placement, known_regions
@@ -258,11 +260,75 @@ def test_every_region_aws_cdk_lib_knows_is_accepted() -> None:
     assert {"us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"} <= set(
         regions
     )
+    # those without a known registry of the app's image, with the registry named
+    registry = {"registry_account": ACCOUNT_B}
     environments = {
-        f"e{index}": {"account": ACCOUNT_A, "region": region, "endpoint": {"max_concurrency": 1}}
+        f"e{index}": {
+            "account": ACCOUNT_A,
+            "region": region,
+            "endpoint": {
+                "max_concurrency": 1,
+                **({} if region in hugging_face_registry_regions() else registry),
+            },
+        }
         for index, region in enumerate(regions)
     }
     assert len(_load(environments).environments) == len(regions)
+
+
+IMAGE_REGION_ALLOWED = (
+    "a region where the registry of AWS's Hugging Face inference images, which the app runs, "
+    "is known (the 33 regions of serverless_inference.registries), or else set "
+    "environments.dev.endpoint.registry_account to that registry's account in mx-central-1"
+)
+
+
+def test_fails_when_the_region_has_no_known_registry_of_the_image() -> None:
+    # GIVEN a region aws-cdk-lib knows where the library's table has no Hugging Face registry
+    assert "mx-central-1" in known_regions()
+    assert "mx-central-1" not in hugging_face_registry_regions()
+    with pytest.raises(ConfigurationError) as raised:
+        _load({"dev": {"account": ACCOUNT_A, "region": "mx-central-1"}})
+    # THEN the loader refuses it, naming the key that lifts the restriction
+    assert _problems(raised) == [
+        f"environments.dev.region must be {IMAGE_REGION_ALLOWED}, got 'mx-central-1'"
+    ]
+
+
+def test_a_registry_account_admits_a_region_without_a_known_registry() -> None:
+    # WHEN the environment names the image's registry there
+    _, stacks = build_default_app(
+        {
+            "env": "dev",
+            "environments.dev.account": ACCOUNT_A,
+            "environments.dev.region": "mx-central-1",
+            "environments.dev.endpoint.registry_account": ACCOUNT_B,
+        }
+    )
+    # THEN the model's image comes from that account's registry in that region
+    (model,) = Template.from_stack(stacks["dev"]).find_resources("AWS::SageMaker::Model").values()
+    image = model["Properties"]["PrimaryContainer"]["Image"]
+    assert image == {
+        "Fn::Join": [
+            "",
+            [
+                f"{ACCOUNT_B}.dkr.ecr.mx-central-1.",
+                {"Ref": "AWS::URLSuffix"},
+                "/huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04",
+            ],
+        ]
+    }
+
+
+def test_fails_when_a_stage_deploys_to_a_pipeline_region_without_a_known_registry() -> None:
+    # GIVEN dev, a stage without a region of its own, in a pipeline in mx-central-1
+    pipeline = {**PIPELINE, "region": "mx-central-1", "stages": ["dev"]}
+    with pytest.raises(ConfigurationError) as raised:
+        _load({"dev": {}}, pipeline=pipeline)
+    # THEN the pipeline's region is named, with the stage's key that would admit it
+    assert _problems(raised) == [
+        f"pipeline.region must be {IMAGE_REGION_ALLOWED}, got 'mx-central-1'"
+    ]
 
 
 def test_a_mistyped_region_fails_before_any_construct_is_built() -> None:

@@ -1,0 +1,93 @@
+"""``environments.<name>.keep_warm``: scheduled pings that keep the endpoint warm."""
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+
+from serverless_inference.keep_warm import DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY
+from serverless_inference.keep_warm import DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE
+from serverless_inference.keep_warm import (
+    DEFAULT_METRIC_NAMESPACE,
+    DEFAULT_RATE_MINUTES,
+    check_keep_warm_props,
+)
+from serverless_inference.keep_warm import DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD
+from serverless_inference.pattern import Part
+from serverless_inference.validation import Problems
+from stacks.settings.endpoint import EndpointSettings
+from stacks.settings.keys import ConfigKeys
+from stacks.settings.retention import DEFAULT_LOG_RETENTION_DAYS, RETENTION_BY_DAYS
+
+
+@dataclass(frozen=True)
+class KeepWarmSettings:
+    """``environments.<name>.keep_warm``: scheduled pings that keep the endpoint warm.
+
+    Default: one ping every 5 minutes, all day, UTC, and one right after each deploy
+    that changes the endpoint. ``active_hours`` ``[7, 20]`` with ``active_days``
+    ``"MON-FRI"`` and ``time_zone`` ``"Europe/Berlin"`` pings on weekdays 07:00-19:59 only.
+    """
+
+    enabled: bool = True
+    concurrency: int = DEFAULT_KEEP_WARM_CONCURRENCY
+    rate_minutes: int = DEFAULT_RATE_MINUTES
+    active_hours: list[int] | None = None
+    active_days: str | None = None
+    time_zone: str | None = None
+    payload: str = DEFAULT_KEEP_WARM_PAYLOAD
+    content_type: str = DEFAULT_KEEP_WARM_CONTENT_TYPE
+    pre_warm_on_deploy: bool = True
+    ping_timeout_seconds: int = 90
+    cold_start_threshold_ms: int = 1000
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
+    reserved_concurrency: int | None = None
+    """Concurrency reserved for the keep-warm function. Default: - none, the account's
+    unreserved pool."""
+
+    def _active_hours(self) -> tuple[int, ...] | None:
+        """``active_hours`` as the construct takes it: ``(start, end)``."""
+        return tuple(self.active_hours) if self.active_hours is not None else None
+
+    def props(self) -> Part:
+        """The ``keep_warm`` part of ``ServerlessInference`` (``False`` when disabled)."""
+        if not self.enabled:
+            return False
+        return {
+            "concurrency": self.concurrency,
+            "rate_minutes": self.rate_minutes,
+            "active_hours": self._active_hours(),
+            "active_days": self.active_days,
+            "time_zone": self.time_zone,
+            "payload": self.payload,
+            "content_type": self.content_type,
+            "pre_warm_on_deploy": self.pre_warm_on_deploy,
+            "ping_timeout": Duration.seconds(self.ping_timeout_seconds),
+            "cold_start_threshold": Duration.millis(self.cold_start_threshold_ms),
+            "log_retention": RETENTION_BY_DAYS[self.log_retention_days],
+            "reserved_concurrency": self.reserved_concurrency,
+        }
+
+    def check(self, problems: Problems, endpoint: EndpointSettings) -> None:
+        """Record problems ``KeepWarm`` would refuse, named by their key."""
+        check_keep_warm_props(
+            ConfigKeys(
+                problems,
+                {
+                    "ping_timeout": "ping_timeout_seconds",
+                    "cold_start_threshold": "cold_start_threshold_ms",
+                },
+            ),
+            concurrency=self.concurrency,
+            max_concurrency=endpoint.max_concurrency,
+            rate_minutes=self.rate_minutes,
+            active_hours=self._active_hours(),
+            active_days=self.active_days,
+            time_zone=self.time_zone,
+            payload=self.payload,
+            content_type=self.content_type,
+            ping_timeout_seconds=self.ping_timeout_seconds,
+            cold_start_threshold_ms=self.cold_start_threshold_ms,
+            metric_namespace=DEFAULT_METRIC_NAMESPACE,
+            reserved_concurrency=self.reserved_concurrency,
+        )
+        problems.check_one_of("log_retention_days", self.log_retention_days, RETENTION_BY_DAYS)
