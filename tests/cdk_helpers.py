@@ -102,6 +102,25 @@ def logical_id(construct: IConstruct) -> str:
     return Stack.of(element).get_logical_id(element)
 
 
+def region_agnostic_arn(service: str, resource: str) -> dict[str, Any]:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` as a region-agnostic stack's
+    template writes it (``Fn::Join`` of the pseudo parameters)."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":{service}:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}",
+            ],
+        ]
+    }
+
+
 def resources_of_type(template: Template, resource_type: str) -> dict[str, Any]:
     """The resources of one type in a template, by logical id."""
     return dict(template.find_resources(resource_type))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from serverless_inference.alarms import (
+from serverless_inference.alarm_specs import (
     ALARM_SPECS,
     COLD_START_EPISODE_SECONDS,
     CRITICAL_KINDS,

@@ -17,14 +17,9 @@ from serverless_inference import (
     EndpointAlarms,
     ServerlessEndpoint,
 )
-from serverless_inference.alarms import (
-    ALARM_SPECS,
-    CRITICAL_KINDS,
-    MAX_ALARM_WINDOW_SECONDS,
-    ApiMetrics,
-    KeepWarmMetrics,
-)
+from serverless_inference.alarm_specs import ALARM_SPECS, CRITICAL_KINDS
 from serverless_inference.api import InferenceApi
+from serverless_inference.interfaces import ApiMetrics, KeepWarmMetrics
 from serverless_inference.keep_warm import KeepWarm
 from tests.cdk_helpers import cfn_lint_findings, linted_template, new_stack
 from tests.metric_fakes import FakeApi, FakeKeepWarm
@@ -34,6 +29,8 @@ PAGER_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:pager"
 EXISTING_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:existing"
 SAGEMAKER = "AWS/SageMaker"
 ENDPOINT_INSTANCES = "/aws/sagemaker/Endpoints"
+MAX_ALARM_WINDOW_SECONDS = 86_400
+"""CloudWatch refuses alarms whose period x evaluation periods exceeds one day."""
 
 ENDPOINT_KINDS = {
     "endpoint_5xx_error_rate",

@@ -7,7 +7,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from serverless_inference import AlarmThresholds
-from serverless_inference.alarms import duration_field_names
+from serverless_inference.alarm_thresholds import duration_field_names
 from stacks.config import load_config
 from stacks.settings.alarms import AlarmsSettings, AlarmThresholdsSettings
 from tests.cdk_helpers import build_default_app, linted_template

@@ -61,7 +61,7 @@ def bare_api_auth(stack: Stack, auth: str) -> ApiAuth:
     if auth == "cognito":
         pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
         return ApiAuth.cognito([pool])
-    return ApiAuth.from_mode(auth)
+    return {"iam": ApiAuth.iam(), "api_key": ApiAuth.api_key(), "none": ApiAuth.none()}[auth]
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from serverless_inference import ContainerImage, InferenceApi, ServerlessEndpoint, nag
-from serverless_inference.api import DEFAULT_BINARY_MEDIA_TYPES
+from serverless_inference.api_options import DEFAULT_BINARY_MEDIA_TYPES
 from tests.cdk_helpers import linted_template, new_stack
 
 REQUEST_ID = "c0ffee00-1234-5678-9abc-def012345678"

@@ -11,7 +11,13 @@ from aws_cdk.assertions import Match, Template
 
 from serverless_inference import ContainerImage, ModelData, ServerlessEndpoint
 from serverless_inference.limits import MEMORY_SIZES_MB
-from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
+from tests.cdk_helpers import (
+    linted_template,
+    logical_id,
+    new_stack,
+    region_agnostic_arn,
+    resources_of_type,
+)
 
 IMAGE_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-model:1.0"
 
@@ -269,24 +275,7 @@ def test_only_sagemaker_acting_for_this_account_and_region_may_assume_the_role(
             "Action": "sts:AssumeRole",
             "Effect": "Allow",
             "Principal": {"Service": "sagemaker.amazonaws.com"},
-            "Condition": {
-                "ArnLike": {
-                    "aws:SourceArn": {
-                        "Fn::Join": [
-                            "",
-                            [
-                                "arn:",
-                                {"Ref": "AWS::Partition"},
-                                ":sagemaker:",
-                                {"Ref": "AWS::Region"},
-                                ":",
-                                {"Ref": "AWS::AccountId"},
-                                ":*",
-                            ],
-                        ]
-                    }
-                }
-            },
+            "Condition": {"ArnLike": {"aws:SourceArn": region_agnostic_arn("sagemaker", "*")}},
         }
     ]
 
@@ -384,13 +373,13 @@ METRICS = [
         "metric_provisioned_concurrency_invocations",
         "ServerlessProvisionedConcurrencyInvocations",
         "AWS/SageMaker",
-        "Sum",
+        "Maximum",
     ),
     (
         "metric_provisioned_concurrency_spillover_invocations",
         "ServerlessProvisionedConcurrencySpilloverInvocations",
         "AWS/SageMaker",
-        "Sum",
+        "Maximum",
     ),
 ]
 

@@ -1,6 +1,5 @@
 """ContainerImage and ModelData: image URIs, artifact URLs and the pull/read grants they bring."""
 
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -210,33 +209,6 @@ def test_ecr_uri_accepts_a_digest() -> None:
     stack = new_stack()
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     assert image.bind(stack, role).endswith(digest)
-
-
-def test_model_data_from_asset_uploads_the_archive(tmp_path: Path) -> None:
-    archive = tmp_path / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        source = tmp_path / "weights.bin"
-        source.write_bytes(b"0" * 16)
-        tar.add(source, arcname="weights.bin")
-    stack = new_stack()
-    ServerlessEndpoint(
-        stack,
-        "Endpoint",
-        image=ContainerImage.hugging_face_inference(),
-        model_data=ModelData.from_asset(str(archive)),
-    )
-    template = linted_template(stack)
-    url = stack.resolve(_model(template)["ModelDataUrl"])
-    assert url["Fn::Join"][1][0] == "s3://"
-    assert str(url["Fn::Join"][1][-1]).endswith(".gz")
-    get_object = [
-        statement
-        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if statement["Action"] == "s3:GetObject"
-    ]
-    assert len(get_object) == 1
-    assert str(get_object[0]["Resource"]["Fn::Join"][1][-1]).endswith(".gz")
 
 
 @pytest.mark.parametrize("name", ["model.zip", "missing.tar.gz"])

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +17,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from serverless_inference import ContainerImage, KeepWarm, ServerlessEndpoint
 from serverless_inference import keep_warm as keep_warm_module
+from serverless_inference.schedules import EXPRESSION_FORMS as SCHEDULE_FORMS
 from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
 
 IMAGE_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-model:1.0"
@@ -41,7 +43,9 @@ class Built:
 
     def __init__(self, keep_warm: KeepWarm, template: Template) -> None:
         self.keep_warm = keep_warm
-        self.endpoint = keep_warm.endpoint
+        endpoint = keep_warm.endpoint
+        assert isinstance(endpoint, ServerlessEndpoint)
+        self.endpoint = endpoint
         self.template = template
         self.stack = Stack.of(keep_warm)
 
@@ -486,11 +490,19 @@ def test_no_warning_when_pings_exceed_provisioned_concurrency() -> None:
         ),
         (
             {"schedule": scheduler.ScheduleExpression.expression("rate(30 seconds)")},
-            r"schedule must be at most once a minute",
+            f"schedule must be {SCHEDULE_FORMS}, got 'rate(30 seconds)'",
+        ),
+        (
+            {"schedule": scheduler.ScheduleExpression.expression("rate(0 minutes)")},
+            f"schedule must be {SCHEDULE_FORMS}, got 'rate(0 minutes)'",
         ),
         (
             {"schedule": scheduler.ScheduleExpression.expression("cron(0 7 * * ?)")},
-            "schedule must be a cron expression with 6 fields",
+            f"schedule must be {SCHEDULE_FORMS}, got 'cron(0 7 * * ?)'",
+        ),
+        (
+            {"pre_warm": False},
+            "pre_warm is not a known prop; known props: concurrency, schedule, rate_minutes",
         ),
         (
             {
@@ -504,7 +516,7 @@ def test_no_warning_when_pings_exceed_provisioned_concurrency() -> None:
 def test_fails_when_a_prop_is_invalid(props: dict[str, Any], message: str) -> None:
     stack = new_stack()
     endpoint = _endpoint(stack, max_concurrency=5)
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         KeepWarm(stack, "KeepWarm", endpoint=endpoint, **props)
 
 

@@ -84,7 +84,8 @@ def test_an_override_of_one_container_variable_keeps_its_text(value: str, expect
     config = load_with(**{"endpoint.environment.FOO": value})
     for settings in config.environments.values():
         assert settings.endpoint.environment == {"FOO": expected}
-        assert settings.endpoint.props()["environment"]["FOO"] == expected
+        container = settings.endpoint.props().get("environment")
+        assert container is not None and container["FOO"] == expected
 
 
 def test_an_override_inside_the_smoke_test_payload_is_read_as_json_or_text() -> None:

@@ -72,8 +72,11 @@ def test_the_command_imports_no_construct_module_and_does_not_start_the_cdk() ->
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     library_modules, runtime = out.stdout.splitlines()
-    # THEN only the CDK-free limits module of the library is loaded, and no CDK at all
-    assert library_modules == "['serverless_inference.limits']"
+    # THEN only the CDK-free limits and artifact rules of the library are loaded, no CDK at all
+    assert library_modules == (
+        "['serverless_inference.artifact_contents', 'serverless_inference.artifact_rules', "
+        "'serverless_inference.limits']"
+    )
     assert runtime == "False False"
 
 

@@ -1,15 +1,27 @@
 """ServerlessInference: the parts it composes, how each is turned off, and the keep-warm rule."""
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
+from mypy import api as mypy_api
 
-from serverless_inference import ContainerImage, ServerlessInference
+from serverless_inference import (
+    AlarmsOptions,
+    ApiOptions,
+    ContainerImage,
+    KeepWarmOptions,
+    ServerlessInference,
+)
 from serverless_inference.endpoint import LOG_RETENTION_FUNCTION_ID
-from tests.cdk_helpers import linted_template, new_stack, resources_of_type
+from tests.cdk_helpers import ROOT, linted_template, new_stack, resources_of_type
+
+MYPY_CACHE = ROOT / ".mypy_cache"
+"""The cache ``make typecheck`` fills: checking one more file against it takes seconds."""
 
 
 def _pattern(**props: Any) -> tuple[ServerlessInference, Template]:
@@ -22,7 +34,7 @@ def _pattern(**props: Any) -> tuple[ServerlessInference, Template]:
 
 @pytest.fixture(scope="module")
 def full() -> tuple[ServerlessInference, Template]:
-    return _pattern(api={"path": "classify"}, alarms={"dashboard": False})
+    return _pattern(api=ApiOptions(path="classify"), alarms=AlarmsOptions(dashboard=False))
 
 
 def test_composes_endpoint_api_keep_warm_and_alarms(
@@ -78,7 +90,7 @@ def test_keep_warm_stays_when_it_pings_more_environments_than_are_provisioned() 
     pattern, _ = _pattern(
         provisioned_concurrency=1,
         max_concurrency=5,
-        keep_warm={"concurrency": 2, "pre_warm_on_deploy": False},
+        keep_warm=KeepWarmOptions(concurrency=2, pre_warm_on_deploy=False),
         api=False,
         alarms=False,
     )
@@ -94,6 +106,68 @@ def test_endpoint_log_retention_is_passed_through() -> None:
     without.resource_count_is("Custom::LogRetention", 0)
 
 
-def test_unknown_part_props_are_refused() -> None:
-    with pytest.raises(TypeError, match="throttle_rate"):
-        _pattern(api={"throttle_rate": 10})
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"api": {"throttle_rate": 10}},
+            "Invalid InferenceApi props:\n  - throttle_rate is not a known prop; known props: "
+            "path, auth, throttle_rate_limit,",
+        ),
+        (
+            {"keep_warm": {"rate": 10}},
+            "Invalid KeepWarm props:\n  - rate is not a known prop; known props: concurrency,",
+        ),
+        (
+            {"alarms": {"emails": ["a@example.com"]}},
+            "Invalid EndpointAlarms props:\n  - emails is not a known prop; known props: "
+            "thresholds,",
+        ),
+        (
+            {"memory_size": 2048},
+            "Invalid ServerlessEndpoint props:\n  - memory_size is not a known prop; known "
+            "props: image, model_data,",
+        ),
+    ],
+)
+def test_fails_when_a_part_names_an_unknown_prop(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _pattern(**props)
+
+
+@pytest.mark.parametrize("part", ["api", "keep_warm", "alarms"])
+@pytest.mark.parametrize("value", [True, "iam", 1])
+def test_fails_when_a_part_is_neither_options_nor_false(part: str, value: Any) -> None:
+    # A part was True or a mapping before; True (or anything else) is now refused by name.
+    options = {"api": "ApiOptions", "keep_warm": "KeepWarmOptions", "alarms": "AlarmsOptions"}
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{part} must be {options[part]}(...), or False to leave it out, got {value!r}"
+        ),
+    ):
+        _pattern(**{part: value})
+
+
+def test_a_type_checker_refuses_misspelt_missing_and_untyped_props(tmp_path: Path) -> None:
+    # GIVEN calls with the mistakes a bag of props let through until synthesis
+    source = tmp_path / "app_with_mistakes.py"
+    source.write_text(
+        "from aws_cdk import Stack\n"
+        "from serverless_inference import ApiOptions, ContainerImage, ServerlessInference\n"
+        "def build(stack: Stack) -> None:\n"
+        "    image = ContainerImage.hugging_face_inference()\n"
+        '    ServerlessInference(stack, "A", image=image, memory_size=2048)\n'
+        '    ServerlessInference(stack, "B", image=image, api=ApiOptions(pathh="x"))\n'
+        '    ServerlessInference(stack, "C", image=image, keep_warm={"rate": 5})\n'
+        '    ServerlessInference(stack, "D", image=image, alarms=True)\n'
+        '    ServerlessInference(stack, "E", memory_size_mb=2048)\n'
+    )
+    # WHEN mypy checks them with the project's settings
+    out, _, status = mypy_api.run(
+        ["--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(MYPY_CACHE), str(source)]
+    )
+    # THEN each call is an error, on its own line
+    lines = {int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line}
+    assert status == 1 and lines == {5, 6, 7, 8, 9}, out
+    assert 'did you mean "memory_size_mb"' in out

@@ -131,7 +131,7 @@ def test_library_wheel_holds_the_constructs_the_handler_and_type_information(
     sources = {
         f"serverless_inference/{path.relative_to(library)}"
         for path in library.rglob("*")
-        if path.suffix in {".py", ".typed"} and "__pycache__" not in path.parts
+        if path.suffix in {".py", ".typed", ".json"} and "__pycache__" not in path.parts
     }
     packaged = {n for n in names if n.startswith("serverless_inference/") and "/_lambda/" not in n}
     assert packaged == sources, "every module of the library, and nothing else"

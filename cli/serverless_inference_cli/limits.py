@@ -1,8 +1,9 @@
 """SageMaker serverless limits and metric names, as the construct library defines them.
 
 The command checks and sizes against the same numbers the constructs validate against.
-This module is the command's only import from the library (a CDK-free module: importing it
-does not load aws-cdk-lib); the rest of the command imports these names from here.
+With :mod:`.artifacts`, this module is the command's only import from the library (both
+CDK-free: importing them does not load aws-cdk-lib); the rest of the command imports these
+names from here.
 """
 
 from serverless_inference.limits import (

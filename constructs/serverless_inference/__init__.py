@@ -8,22 +8,33 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from serverless_inference.alarms import AlarmKind, AlarmThresholds, EndpointAlarms
-    from serverless_inference.api import ApiAuth, InferenceApi
-    from serverless_inference.endpoint import ServerlessEndpoint
+    from serverless_inference.alarm_specs import AlarmKind
+    from serverless_inference.alarm_thresholds import AlarmThresholds
+    from serverless_inference.alarms import AlarmsOptions, EndpointAlarms
+    from serverless_inference.api import InferenceApi
+    from serverless_inference.api_auth import ApiAuth
+    from serverless_inference.api_options import ApiOptions
+    from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
     from serverless_inference.images import ContainerImage, ModelData
+    from serverless_inference.interfaces import IServerlessEndpoint
     from serverless_inference.keep_warm import KeepWarm
+    from serverless_inference.keep_warm_options import KeepWarmOptions
     from serverless_inference.pattern import ServerlessInference
     from serverless_inference.scaling import ProvisionedConcurrencyScaling
 
 _MODULES = {
-    "AlarmKind": "alarms",
-    "AlarmThresholds": "alarms",
-    "ApiAuth": "api",
+    "AlarmKind": "alarm_specs",
+    "AlarmThresholds": "alarm_thresholds",
+    "AlarmsOptions": "alarms",
+    "ApiAuth": "api_auth",
+    "ApiOptions": "api_options",
     "ContainerImage": "images",
     "EndpointAlarms": "alarms",
+    "EndpointOptions": "endpoint",
+    "IServerlessEndpoint": "interfaces",
     "InferenceApi": "api",
     "KeepWarm": "keep_warm",
+    "KeepWarmOptions": "keep_warm_options",
     "ModelData": "images",
     "ProvisionedConcurrencyScaling": "scaling",
     "ServerlessEndpoint": "endpoint",
@@ -33,11 +44,16 @@ _MODULES = {
 __all__ = [
     "AlarmKind",
     "AlarmThresholds",
+    "AlarmsOptions",
     "ApiAuth",
+    "ApiOptions",
     "ContainerImage",
     "EndpointAlarms",
+    "EndpointOptions",
+    "IServerlessEndpoint",
     "InferenceApi",
     "KeepWarm",
+    "KeepWarmOptions",
     "ModelData",
     "ProvisionedConcurrencyScaling",
     "ServerlessEndpoint",

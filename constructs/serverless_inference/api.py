@@ -3,18 +3,18 @@
 No Lambda sits between API Gateway and the endpoint: each route is an AWS service
 integration with ``runtime.sagemaker``. The request body is passed through unchanged
 (JSON, text or binary); ``Content-Type``, ``Accept`` and ``X-Amzn-SageMaker-Custom-Attributes``
-are forwarded; SageMaker's errors keep their meaning (see ``ERROR_MAPPING``), and API
-Gateway's own errors are JSON too.
+are forwarded; SageMaker's errors keep their meaning and API Gateway's own errors are JSON too
+(``api_responses``). The props are ``api_options.ApiOptions``; ``api_auth.ApiAuth`` says who
+may call.
 """
 
 import json
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, Unpack
 
 import jsii
-from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, Stack, aws_cognito
+from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -23,340 +23,53 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from serverless_inference import nag
-from serverless_inference.endpoint import ServerlessEndpoint
-from serverless_inference.validation import Problems, is_token
-
-DEFAULT_PATH: Final = "predict"
-DEFAULT_STAGE_NAME: Final = "v1"
-DEFAULT_BINARY_MEDIA_TYPES: Final = (
-    "application/octet-stream",
-    "application/x-npy",
-    "application/x-image",
-    "image/*",
-    "audio/*",
+from serverless_inference.api_auth import (
+    AUTHORIZATION_TYPES,
+    MAX_BURST_LIMIT,
+    MAX_RATE_LIMIT,
+    ApiAuth,
+    check_auth,
 )
-"""Bodies of these types pass through as bytes; everything else as text (also unchanged)."""
-DEFAULT_INTEGRATION_TIMEOUT: Final = Duration.seconds(29)
-DEFAULT_LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
-DEFAULT_LOG_RETENTION_DAYS: Final = 30
-RATE_LIMIT_PER_CONCURRENCY: Final = 2.0
-"""Default stage rate limit (requests per second) per unit of endpoint max concurrency:
-a serverless endpoint with max concurrency N serves about N / latency requests a second,
-so 2 N keeps API Gateway shedding load before SageMaker throttles for invocations of 500 ms
-or more."""
-BURST_LIMIT_PER_CONCURRENCY: Final = 1
-"""Default stage burst limit per unit of max concurrency: no more requests at once than
-SageMaker runs at once."""
-MAX_RATE_LIMIT: Final = 10000.0
-"""API Gateway's default account-level throttle (requests per second, per region)."""
-MAX_BURST_LIMIT: Final = 5000
-"""API Gateway's default account-level burst."""
-MIN_INTEGRATION_TIMEOUT_MS: Final = 50
-MAX_INTEGRATION_TIMEOUT_MS: Final = 60_000
-"""SageMaker gives ``/invocations`` 60 s; over 29 s needs a raised API Gateway quota."""
-MAX_EDGE_INTEGRATION_TIMEOUT_MS: Final = 29_000
-"""API Gateway allows timeouts above 29 s for regional (and private) REST APIs only."""
-RETRY_AFTER_THROTTLED_SECONDS: Final = 1
-RETRY_AFTER_NOT_READY_SECONDS: Final = 10
-RETRY_AFTER_UNAVAILABLE_SECONDS: Final = 5
-
-AUTH_MODES: Final = ("iam", "api_key", "cognito", "none")
-QUOTA_PERIODS: Final = ("DAY", "WEEK", "MONTH")
-ENDPOINT_TYPES: Final = ("REGIONAL", "EDGE")
-
-ROUTE_PATH_PATTERN: Final = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
-ROUTE_PATH_MAX_LENGTH: Final = 256
-STAGE_NAME_PATTERN: Final = r"^[A-Za-z0-9_]+$"
-MEDIA_TYPE_PATTERN: Final = r"^[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+$"
-ORIGIN_PATTERN: Final = r"^(\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$"
-
-WEB_ACL_ARN_PATTERN: Final = (
-    r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[a-f0-9-]+$"
+from serverless_inference.api_options import (
+    BURST_LIMIT_PER_CONCURRENCY,
+    DEFAULT_BINARY_MEDIA_TYPES,
+    DEFAULT_INTEGRATION_TIMEOUT,
+    DEFAULT_LOG_RETENTION,
+    DEFAULT_PATH,
+    DEFAULT_STAGE_NAME,
+    ENDPOINT_TYPES,
+    MAX_EDGE_INTEGRATION_TIMEOUT_MS,
+    RATE_LIMIT_PER_CONCURRENCY,
+    WEB_ACL_ARN_PATTERN,
+    ApiOptions,
+    check_api_props,
+    check_route_path,
 )
-RETENTION_BY_DAYS: Final[Mapping[int, logs.RetentionDays]] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
+from serverless_inference.api_responses import (
+    ACCESS_LOG_FORMAT,
+    CORS_EXPOSED_HEADERS,
+    ERROR_MAPPING,
+    FORWARDED_REQUEST_HEADERS,
+    GATEWAY_RESPONSES,
+    cors_headers,
+    gateway_response_id,
+    integration_response,
+    method_responses,
+)
+from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
+from serverless_inference.limits import API_GATEWAY_NAMESPACE
+from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
+from serverless_inference.validation import Problems
+
+METRIC_PERIOD: Final = Duration.minutes(1)
+_MEANING: Final = {
+    "Count": COUNT,
+    "4XXError": COUNT,
+    "5XXError": COUNT,
+    "Latency": TYPICAL,
+    "IntegrationLatency": TYPICAL,
 }
-"""CloudWatch Logs retention periods, by number of days (what ``log_retention_days`` accepts)."""
-
-FORWARDED_REQUEST_HEADERS: Final = (
-    "Content-Type",
-    "Accept",
-    "X-Amzn-SageMaker-Custom-Attributes",
-)
-"""Client headers passed on to ``InvokeEndpoint`` (SageMaker drops any other)."""
-ERROR_TYPE_HEADER: Final = "X-SageMaker-Error-Type"
-"""Response header carrying SageMaker's ``x-amzn-ErrorType`` to the client on errors."""
-CORS_EXPOSED_HEADERS: Final = ("Retry-After", ERROR_TYPE_HEADER)
-"""Response headers a browser script may read besides the CORS-safelisted ones (``Content-Type``
-is one of those)."""
-
-# --- Velocity mapping templates of the integration responses ------------------------------
-# API Gateway selects an integration response by a regex on SageMaker's HTTP status code
-# (for AWS integrations the status is matched, not the body). A mapping template cannot read
-# the integration response's headers, so the two SageMaker errors that share status 400
-# (ValidationError, ThrottlingException) are told apart by the body: ThrottlingException
-# carries "__type"/a throttling message or no message at all, ValidationError always
-# explains itself. Clients that need certainty read X-SageMaker-Error-Type.
-
-_READ_MESSAGE: Final = (
-    "#set($message = \"$!input.path('$.message')\")\n"
-    '#if($message == "")#set($message = "$!input.path(\'$.Message\')")#end\n'
-)
-ARN_PATTERN: Final = r"arn:aws[a-z-]*:[A-Za-z0-9_/:.+=@,*-]*[A-Za-z0-9_/+=@*-]"
-"""An ARN of any partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...), without the sentence's
-final ``.``, ``,`` or ``:``."""
-ACCOUNT_ID_PATTERN: Final = r"(?<![0-9])[0-9]{12}(?![0-9])"
-"""A 12-digit number on its own: an AWS account ID (a model's own 12-digit numbers too)."""
-ARN_REDACTED: Final = "<arn>"
-ACCOUNT_ID_REDACTED: Final = "<account>"
-# Single-quoted Velocity strings are not interpolated; the patterns use only what Java's and
-# Python's regular expressions read alike (classes, counts, lookarounds) and no quote or $.
-_REDACTED_MESSAGE: Final = (
-    f"$message.replaceAll('{ARN_PATTERN}', '{ARN_REDACTED}')"
-    f".replaceAll('{ACCOUNT_ID_PATTERN}', '{ACCOUNT_ID_REDACTED}')"
-)
-_JSON_MESSAGE: Final = "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replaceAll("\\\\\'","\'")'
-"""The message as the inside of a JSON string, with ARNs and account IDs redacted: callers
-see the model's own explanation, never which account or role served it."""
-
-VALIDATION_OR_THROTTLING_TEMPLATE: Final = (
-    _READ_MESSAGE + "#set($type = \"$!input.path('$.__type')\")\n"
-    '#if($type.matches("(?s).*Throttling.*")'
-    ' || $message.matches("(?is).*(throttl|rate exceeded|too many requests).*")'
-    ' || $message == "")\n'
-    "#set($context.responseOverride.status = 429)\n"
-    f'#set($context.responseOverride.header.Retry-After = "{RETRY_AFTER_THROTTLED_SECONDS}")\n'
-    '{"message":"Too many requests: the model endpoint is at its maximum concurrency.'
-    ' Retry after a short wait.","type":"ThrottlingException",'
-    '"requestId":"$context.requestId"}\n'
-    "#else\n"
-    '{"message":"' + _JSON_MESSAGE + '","type":"ValidationError",'
-    '"requestId":"$context.requestId"}\n'
-    "#end"
-)
-"""Status 400: ``ValidationError`` stays 400, ``ThrottlingException`` becomes 429."""
-
-MODEL_ERROR_TEMPLATE: Final = (
-    "#set($message = \"$!input.path('$.OriginalMessage')\")\n"
-    '#if($message == "")' + _READ_MESSAGE.replace("\n", "", 1).rstrip("\n") + "#end\n"
-    "#set($modelStatus = \"$!input.path('$.OriginalStatusCode')\")\n"
-    '#if(!$modelStatus.matches("\\d{3}"))#set($modelStatus = "null")#end\n'
-    '{"message":"' + _JSON_MESSAGE + '","type":"ModelError",'
-    '"modelStatusCode":$modelStatus,"requestId":"$context.requestId"}'
-)
-"""Status 424: the model's own message (``OriginalMessage``) and status code."""
-
-
-def _fixed_template(error_type: str, message: str) -> str:
-    return (
-        json.dumps({"message": message, "type": error_type})[:-1]
-        + ',"requestId":"$context.requestId"}'
-    )
-
-
-def _passed_message_template(error_type: str, fallback: str) -> str:
-    return (
-        _READ_MESSAGE + f'#if($message == "")#set($message = "{fallback}")#end\n'
-        '{"message":"' + _JSON_MESSAGE + f'","type":"{error_type}",'
-        '"requestId":"$context.requestId"}'
-    )
-
-
-PAYLOAD_TOO_LARGE_TEMPLATE: Final = _passed_message_template(
-    "PayloadTooLarge", "The request body is larger than the endpoint accepts (4 MB)."
-)
-MODEL_NOT_READY_TEMPLATE: Final = _fixed_template(
-    "ModelNotReadyException",
-    "The model is starting (cold start or scaling up). Retry after the Retry-After seconds.",
-)
-SERVICE_UNAVAILABLE_TEMPLATE: Final = _fixed_template(
-    "ServiceUnavailable",
-    "SageMaker is unavailable. Retry after the Retry-After seconds.",
-)
-BAD_GATEWAY_TEMPLATE: Final = _fixed_template(
-    "BadGateway",
-    "The model endpoint failed to answer. Quote the requestId when you report it.",
-)
-
-
-@dataclass(frozen=True)
-class ErrorMapping:
-    """How one class of SageMaker answers reaches the client."""
-
-    selection_pattern: str | None
-    """Regex on SageMaker's status code; ``None``: the default response (success)."""
-    status_code: str
-    """Status the client gets (a template may override it, see ``overrides``)."""
-    template: str | None
-    """``application/json`` mapping template; ``None``: the body passes through."""
-    retry_after_seconds: int | None = None
-    overrides: tuple[str, ...] = field(default_factory=tuple)
-    """Statuses the template may set through ``$context.responseOverride.status``."""
-
-
-ERROR_MAPPING: Final = (
-    ErrorMapping(None, "200", None),
-    ErrorMapping("400", "400", VALIDATION_OR_THROTTLING_TEMPLATE, overrides=("429",)),
-    ErrorMapping("413", "413", PAYLOAD_TOO_LARGE_TEMPLATE),
-    ErrorMapping("424", "424", MODEL_ERROR_TEMPLATE),
-    ErrorMapping(
-        "429", "503", MODEL_NOT_READY_TEMPLATE, retry_after_seconds=RETRY_AFTER_NOT_READY_SECONDS
-    ),
-    ErrorMapping(
-        "503",
-        "503",
-        SERVICE_UNAVAILABLE_TEMPLATE,
-        retry_after_seconds=RETRY_AFTER_UNAVAILABLE_SECONDS,
-    ),
-    ErrorMapping("(?!400|413|424|429|503)[13-9]\\d{2}", "502", BAD_GATEWAY_TEMPLATE),
-)
-"""SageMaker status -> client status. The patterns are disjoint and cover every non-2xx
-status, so no failure falls through to the default (200) response:
-
-* 400 ``ValidationError`` -> 400; 400 ``ThrottlingException`` -> 429 + ``Retry-After``
-* 413 -> 413; 424 ``ModelError`` -> 424 with the model's message and status
-* 429 ``ModelNotReadyException`` -> 503 + ``Retry-After``; 503 ``ServiceUnavailable`` -> 503
-* anything else (500 ``InternalFailure``, 530 ``InternalDependencyException``, 403...) -> 502
-"""
-
-GATEWAY_ERROR_TEMPLATE: Final = (
-    '{"message":$context.error.messageString,"type":"$context.error.responseType",'
-    '"requestId":"$context.requestId"}'
-)
-"""Body of API Gateway's own errors (simple substitution, not Velocity)."""
-INTEGRATION_TIMEOUT_TEMPLATE: Final = (
-    '{"message":"The model did not answer within the integration timeout. A cold start can'
-    ' take longer: SageMaker keeps running the request; retry shortly.",'
-    '"type":"$context.error.responseType","requestId":"$context.requestId"}'
-)
-
-_GATEWAY_RESPONSES: Final = (
-    (apigw.ResponseType.DEFAULT_4_XX, None, GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.DEFAULT_5_XX, None, GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.THROTTLED, "429", GATEWAY_ERROR_TEMPLATE, RETRY_AFTER_THROTTLED_SECONDS),
-    (apigw.ResponseType.QUOTA_EXCEEDED, "429", GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.ACCESS_DENIED, "403", GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.UNAUTHORIZED, "401", GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.REQUEST_TOO_LARGE, "413", GATEWAY_ERROR_TEMPLATE, None),
-    (apigw.ResponseType.INTEGRATION_TIMEOUT, "504", INTEGRATION_TIMEOUT_TEMPLATE, None),
-    (apigw.ResponseType.INTEGRATION_FAILURE, "502", GATEWAY_ERROR_TEMPLATE, None),
-)
-"""API Gateway's own errors: (type, status or None for its default, body, Retry-After)."""
-
-ACCESS_LOG_FORMAT: Final = {
-    "requestId": "$context.requestId",
-    "extendedRequestId": "$context.extendedRequestId",
-    "ip": "$context.identity.sourceIp",
-    "caller": "$context.identity.caller",
-    "user": "$context.identity.user",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "status": "$context.status",
-    "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength",
-    "responseLatency": "$context.responseLatency",
-    "integrationStatus": "$context.integration.status",
-    "integrationLatency": "$context.integration.latency",
-    "integrationRequestId": "$context.integration.requestId",
-    "errorType": "$context.error.responseType",
-    "errorMessage": "$context.error.message",
-    "userAgent": "$context.identity.userAgent",
-}
-"""One JSON object per request in the access log group."""
-
-
-@dataclass(frozen=True)
-class ApiAuth:
-    """How callers of an ``InferenceApi`` authenticate. Build with the static methods."""
-
-    mode: str
-    """One of ``iam``, ``api_key``, ``cognito``, ``none``."""
-    quota_limit: int | None = None
-    quota_period: str = "DAY"
-    rate_limit: float | None = None
-    burst_limit: int | None = None
-    user_pools: tuple[aws_cognito.IUserPool, ...] = ()
-    scopes: tuple[str, ...] = ()
-
-    @staticmethod
-    def iam() -> "ApiAuth":
-        """IAM: callers sign requests with SigV4 and need ``execute-api:Invoke`` (the default)."""
-        return ApiAuth("iam")
-
-    @staticmethod
-    def api_key(
-        *,
-        quota_limit: int | None = None,
-        quota_period: str = "DAY",
-        rate_limit: float | None = None,
-        burst_limit: int | None = None,
-    ) -> "ApiAuth":
-        """An API key (header ``x-api-key``) in a usage plan with a quota and a throttle.
-
-        AWS advises against API keys as the only authorization: they identify callers for
-        quotas. Default quota: none; ``quota_period``: ``DAY`` (or ``WEEK``, ``MONTH``);
-        ``rate_limit``/``burst_limit``: the stage's limits.
-        """
-        return ApiAuth(
-            "api_key",
-            quota_limit=quota_limit,
-            quota_period=quota_period,
-            rate_limit=rate_limit,
-            burst_limit=burst_limit,
-        )
-
-    @staticmethod
-    def cognito(
-        user_pools: Sequence[aws_cognito.IUserPool], *, scopes: Sequence[str] = ()
-    ) -> "ApiAuth":
-        """A Cognito user pool authorizer (``Authorization: <ID or access token>``).
-
-        Default scopes: none (an ID token is accepted); with scopes, an access token
-        carrying one of them is required.
-        """
-        return ApiAuth("cognito", user_pools=tuple(user_pools), scopes=tuple(scopes))
-
-    @staticmethod
-    def none() -> "ApiAuth":
-        """No authorization at all: anyone who knows the URL can invoke (and bill) the model.
-
-        An explicit opt-out for private tests; synthesis adds a warning annotation.
-        """
-        return ApiAuth("none")
-
-    @staticmethod
-    def from_mode(mode: str) -> "ApiAuth":
-        """``iam``, ``api_key`` or ``none`` by name (``cognito`` needs user pools)."""
-        if mode == "cognito":
-            raise ValueError("ApiAuth.from_mode: mode cognito needs ApiAuth.cognito(user_pools)")
-        if mode not in AUTH_MODES:
-            raise ValueError(
-                f"ApiAuth.from_mode: mode must be one of {', '.join(AUTH_MODES)}, got {mode!r}"
-            )
-        return ApiAuth(mode)
+"""What each API Gateway metric counts or measures, which picks its default statistic."""
 
 
 class InferenceApi(Construct):
@@ -367,39 +80,10 @@ class InferenceApi(Construct):
         api = InferenceApi(self, "Api", endpoint=endpoint)           # POST /v1/predict
         api.add_endpoint("models/other", other_endpoint)              # POST /v1/models/other
 
-    :param endpoint: the endpoint of the first route.
-    :param path: the first route, below the stage (``predict`` gives ``POST .../v1/predict``);
-        segments of letters, digits, ``.``, ``_``, ``-`` separated by ``/``. Default: ``predict``.
-    :param auth: how callers authenticate: an ``ApiAuth`` or a mode name (``iam``,
-        ``api_key``, ``none``). Default: ``ApiAuth.iam()`` (SigV4).
-    :param throttle_rate_limit: stage steady-state limit, requests per second (0 < r <= 10000).
-        Default: 2 x the sum of the fronted endpoints' ``max_concurrency``.
-    :param throttle_burst_limit: stage burst limit, requests (1..5000).
-        Default: the sum of the fronted endpoints' ``max_concurrency``.
-    :param binary_media_types: content types passed through as bytes. Default:
-        ``application/octet-stream``, ``application/x-npy``, ``application/x-image``,
-        ``image/*``, ``audio/*``.
-    :param cors_allow_origin: one origin (``https://app.example.com``) or ``*`` allowed to
-        call from a browser; adds OPTIONS preflight and CORS headers. Default: - no CORS.
-    :param tracing_enabled: X-Ray tracing of the stage. Default: False.
-    :param detailed_metrics: per-method CloudWatch metrics (dimensions ``ApiName``, ``Method``,
-        ``Resource``, ``Stage``), billed by CloudWatch as custom metrics. The ``ApiName`` +
-        ``Stage`` metrics that the alarms and ``metric_*()`` use are published without them,
-        free. Default: False.
-    :param log_retention: retention of the JSON access log group. Default: one month.
-    :param integration_timeout: how long API Gateway waits for SageMaker (50 ms..60 s; above
-        29 s only with ``endpoint_type`` ``REGIONAL`` and a raised API Gateway quota). A cold
-        start that takes longer gives the client a 504 while SageMaker still runs (and bills)
-        the request. Default: 29 seconds.
-    :param stage_name: name of the stage, the first URL segment. Default: ``v1``.
-    :param endpoint_type: ``REGIONAL`` or ``EDGE``. Default: ``REGIONAL``.
-    :param cloud_watch_role: create the account-level role API Gateway writes logs with
-        (``AWS::ApiGateway::Account``, one per account and region; retained on delete). Set
-        False when the account already has one. Default: True.
-    :param web_acl_arn: a WAFv2 web ACL (regional scope) to associate with the stage.
-        Default: - no WAF (it is billed per ACL and request).
-    :param api_name: name of the REST API (the ``ApiName`` metric dimension).
-        Default: ``<stack name>-<construct id>``.
+    :param endpoint: the endpoint of the first route: a ``ServerlessEndpoint``, or any
+        ``IServerlessEndpoint`` (``ServerlessEndpoint.from_endpoint_attributes``).
+
+    The other props are :class:`~serverless_inference.api_options.ApiOptions`.
     """
 
     def __init__(
@@ -407,31 +91,27 @@ class InferenceApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: ServerlessEndpoint,
-        path: str = DEFAULT_PATH,
-        auth: ApiAuth | str | None = None,
-        throttle_rate_limit: float | None = None,
-        throttle_burst_limit: int | None = None,
-        binary_media_types: Sequence[str] | None = None,
-        cors_allow_origin: str | None = None,
-        tracing_enabled: bool = False,
-        detailed_metrics: bool = False,
-        log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
-        integration_timeout: Duration = DEFAULT_INTEGRATION_TIMEOUT,
-        stage_name: str = DEFAULT_STAGE_NAME,
-        endpoint_type: apigw.EndpointType = apigw.EndpointType.REGIONAL,
-        cloud_watch_role: bool = True,
-        web_acl_arn: str | None = None,
-        api_name: str | None = None,
+        endpoint: IServerlessEndpoint,
+        **options: Unpack[ApiOptions],
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems("InferenceApi props")
-        resolved_auth = _resolve_auth(problems, auth)
+        problems.check_options(options, ApiOptions)
+        path = options.get("path", DEFAULT_PATH)
+        auth = options.get("auth", ApiAuth.iam())
+        throttle_rate_limit = options.get("throttle_rate_limit")
+        throttle_burst_limit = options.get("throttle_burst_limit")
+        binary_media_types = options.get("binary_media_types")
         media_types = (
             list(binary_media_types)
             if binary_media_types is not None
             else list(DEFAULT_BINARY_MEDIA_TYPES)
         )
+        cors_allow_origin = options.get("cors_allow_origin")
+        integration_timeout = options.get("integration_timeout", DEFAULT_INTEGRATION_TIMEOUT)
+        stage_name = options.get("stage_name", DEFAULT_STAGE_NAME)
+        endpoint_type = options.get("endpoint_type", apigw.EndpointType.REGIONAL)
+        web_acl_arn = options.get("web_acl_arn")
         timeout_ms = integration_timeout.to_milliseconds()
         check_api_props(
             problems,
@@ -443,8 +123,14 @@ class InferenceApi(Construct):
             integration_timeout_ms=timeout_ms,
             stage_name=stage_name,
         )
-        if resolved_auth is not None:
-            check_auth(problems, resolved_auth)
+        if isinstance(auth, ApiAuth):
+            check_auth(problems, auth)
+        else:
+            problems.add(
+                "auth",
+                auth,
+                "an ApiAuth: ApiAuth.iam(), .api_key(...), .cognito(user_pools) or .none()",
+            )
         if web_acl_arn is not None:
             problems.check_pattern("web_acl_arn", web_acl_arn, WEB_ACL_ARN_PATTERN, 2048)
         if endpoint_type.value not in ENDPOINT_TYPES:
@@ -463,15 +149,17 @@ class InferenceApi(Construct):
                 "use endpoint_type REGIONAL or a shorter integration_timeout)",
             )
         problems.raise_if_any()
-        assert resolved_auth is not None
-        self.auth = resolved_auth
+        self.auth = auth
         self._cors_allow_origin = cors_allow_origin
+        self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
-        self._endpoints: list[ServerlessEndpoint] = []
+        self._endpoints: list[IServerlessEndpoint] = []
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
 
-        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        self.access_log_group = logs.LogGroup(
+            self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
+        )
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
@@ -487,6 +175,8 @@ class InferenceApi(Construct):
         self.throttle_burst_limit: int = burst
         """The stage's burst limit (a token when derived)."""
         stack = Stack.of(self)
+        api_name = options.get("api_name")
+        cloud_watch_role = options.get("cloud_watch_role", True)
         self.rest_api = apigw.RestApi(
             self,
             "Resource",
@@ -501,10 +191,10 @@ class InferenceApi(Construct):
                 stage_name=stage_name,
                 throttling_rate_limit=rate,
                 throttling_burst_limit=burst,
-                metrics_enabled=detailed_metrics,
+                metrics_enabled=options.get("detailed_metrics", False),
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
-                tracing_enabled=tracing_enabled,
+                tracing_enabled=options.get("tracing_enabled", False),
                 access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
@@ -543,8 +233,9 @@ class InferenceApi(Construct):
 
     # --- routes ------------------------------------------------------------------------------
 
-    def add_endpoint(self, path: str, endpoint: ServerlessEndpoint) -> str:
-        """Add a ``POST /<path>`` route invoking ``endpoint``; return the route's invoke URL.
+    def add_endpoint(self, path: str, endpoint: IServerlessEndpoint) -> str:
+        """Add a ``POST /<path>`` route invoking ``endpoint`` (built here or imported); return
+        the route's invoke URL.
 
         The credentials role gets ``sagemaker:InvokeEndpoint`` on ``endpoint`` only.
         Raises ``ValueError`` for a malformed or duplicate path.
@@ -571,7 +262,7 @@ class InferenceApi(Construct):
                     f"integration.request.header.{name}": f"method.request.header.{name}"
                     for name in FORWARDED_REQUEST_HEADERS
                 },
-                integration_responses=[self._integration_response(m) for m in ERROR_MAPPING],
+                integration_responses=[integration_response(m, self._cors) for m in ERROR_MAPPING],
                 timeout=self._integration_timeout,
             ),
         )
@@ -593,7 +284,7 @@ class InferenceApi(Construct):
         resource.add_method(
             "POST",
             integration,
-            authorization_type=_AUTHORIZATION_TYPES[auth.mode],
+            authorization_type=AUTHORIZATION_TYPES[auth.mode],
             authorizer=self._authorizer,
             authorization_scopes=list(auth.scopes) or None,
             api_key_required=auth.mode == "api_key",
@@ -601,86 +292,31 @@ class InferenceApi(Construct):
             request_parameters={
                 f"method.request.header.{name}": False for name in FORWARDED_REQUEST_HEADERS
             },
-            method_responses=self._method_responses(),
+            method_responses=method_responses(self._cors),
         )
         url = self.rest_api.url_for_path("/" + path)
         self.route_urls[path] = url
         return url
 
-    def _redeploy_when_replaced(self, endpoint: ServerlessEndpoint) -> None:
+    def _redeploy_when_replaced(self, endpoint: IServerlessEndpoint) -> None:
         """Make the stage's deployment change whenever ``endpoint`` is replaced.
 
-        The integration URI names the endpoint through ``GetAtt EndpointName``: CDK hashes
-        that expression into the deployment's logical ID, not the name it resolves to at
-        deploy time, so a new endpoint name alone would leave the stage on the old deployment,
-        calling an endpoint that no longer exists. The endpoint is replaced when its logical
-        ID or its ``EndpointName`` (its only create-only property) changes, so both go into
-        the deployment's logical ID.
+        The integration URI names an endpoint of this app through ``GetAtt EndpointName``:
+        CDK hashes that expression into the deployment's logical ID, not the name it resolves
+        to at deploy time, so a new endpoint name alone would leave the stage on the old
+        deployment, calling an endpoint that no longer exists. Such an endpoint is replaced
+        when its logical ID or its ``EndpointName`` (its only create-only property) changes, so
+        both go into the deployment's logical ID. An imported endpoint's name is in the URI
+        as it is: a new name already makes a new deployment.
         """
+        resource = endpoint_resource(endpoint)
+        if resource is None:
+            return
         deployment = self.rest_api.latest_deployment
         assert deployment is not None  # the RestApi is created with deploy=True
-        resource = endpoint.endpoint
         deployment.add_to_logical_id(
             {"endpoint": resource.logical_id, "endpointName": resource.endpoint_name}
         )
-
-    def _integration_response(self, mapping: ErrorMapping) -> apigw.IntegrationResponse:
-        parameters: dict[str, str] = {}
-        if mapping.template is None:
-            parameters["method.response.header.Content-Type"] = (
-                "integration.response.header.Content-Type"
-            )
-        else:
-            parameters["method.response.header.Content-Type"] = "'application/json'"
-            parameters[f"method.response.header.{ERROR_TYPE_HEADER}"] = (
-                "integration.response.header.x-amzn-ErrorType"
-            )
-        if mapping.retry_after_seconds is not None:
-            parameters["method.response.header.Retry-After"] = f"'{mapping.retry_after_seconds}'"
-        for name, value in self._cors_headers().items():
-            parameters[f"method.response.header.{name}"] = f"'{value}'"
-        return apigw.IntegrationResponse(
-            status_code=mapping.status_code,
-            selection_pattern=mapping.selection_pattern,
-            response_parameters=parameters,
-            response_templates=(
-                {"application/json": mapping.template} if mapping.template is not None else None
-            ),
-            # A JSON error body is text: without this, a request whose Accept is one of the
-            # binary media types makes API Gateway base64-decode it, and the client gets a 500.
-            # The success response has no template and converts nothing: bytes stay bytes.
-            content_handling=(
-                apigw.ContentHandling.CONVERT_TO_TEXT if mapping.template is not None else None
-            ),
-        )
-
-    def _cors_headers(self) -> dict[str, str]:
-        """The CORS headers of every actual response (browsers read ``Expose-Headers`` there,
-        not on the preflight), by name; none without CORS. ``Vary: Origin`` tells caches the
-        answer depends on the origin unless every origin is allowed."""
-        origin = self._cors_allow_origin
-        if origin is None:
-            return {}
-        headers = {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Expose-Headers": ",".join(CORS_EXPOSED_HEADERS),
-        }
-        if origin != "*":
-            headers["Vary"] = "Origin"
-        return headers
-
-    def _method_responses(self) -> list[apigw.MethodResponse]:
-        statuses = sorted(
-            {m.status_code for m in ERROR_MAPPING} | {s for m in ERROR_MAPPING for s in m.overrides}
-        )
-        headers = ["Content-Type", "Retry-After", ERROR_TYPE_HEADER, *self._cors_headers()]
-        return [
-            apigw.MethodResponse(
-                status_code=status,
-                response_parameters={f"method.response.header.{h}": False for h in headers},
-            )
-            for status in statuses
-        ]
 
     # --- auth, errors, findings ---------------------------------------------------------------
 
@@ -732,12 +368,12 @@ class InferenceApi(Construct):
         return sum(endpoint.max_concurrency for endpoint in self._endpoints)
 
     def _add_gateway_responses(self) -> None:
-        for response_type, status, template, retry_after in _GATEWAY_RESPONSES:
-            headers = {name: f"'{value}'" for name, value in self._cors_headers().items()}
+        for response_type, status, template, retry_after in GATEWAY_RESPONSES:
+            headers = {name: f"'{value}'" for name, value in self._cors.items()}
             if retry_after is not None:
                 headers["Retry-After"] = f"'{retry_after}'"
             self.rest_api.add_gateway_response(
-                _gateway_response_id(response_type),
+                gateway_response_id(response_type),
                 type=response_type,
                 status_code=status,
                 templates={"application/json": template},
@@ -772,20 +408,20 @@ class InferenceApi(Construct):
 
     def metric(self, metric_name: str, **options: Any) -> cloudwatch.Metric:
         """A metric of this API's stage (namespace ``AWS/ApiGateway``, dimensions ``ApiName``
-        and ``Stage``). Default: Sum over 1 minute; ``options`` win."""
-        settings: dict[str, Any] = {"period": Duration.minutes(1), "statistic": "Sum", **options}
-        return cloudwatch.Metric(
-            namespace="AWS/ApiGateway",
-            metric_name=metric_name,
-            dimensions_map={
-                "ApiName": self.rest_api.rest_api_name,
-                "Stage": self.stage_name,
-            },
-            **settings,
+        and ``Stage``). Default period: 1 minute; default statistic: the one the metric
+        helpers document (``Sum`` for metrics they do not know). ``options`` win."""
+        return new_metric(
+            API_GATEWAY_NAMESPACE,
+            metric_name,
+            {"ApiName": self.rest_api.rest_api_name, "Stage": self.stage_name},
+            period=METRIC_PERIOD,
+            preferred=_MEANING.get(metric_name, COUNT),
+            options=options,
         )
 
     def metric_count(self, **options: Any) -> cloudwatch.Metric:
-        """Requests (``Count``). Default: Sum over 1 minute."""
+        """Requests (``Count``). Default: SampleCount over 1 minute (what API Gateway
+        documents for this metric: every request is a data point of value 0 or 1)."""
         return self.metric("Count", **options)
 
     def metric_client_error(self, **options: Any) -> cloudwatch.Metric:
@@ -798,11 +434,11 @@ class InferenceApi(Construct):
 
     def metric_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time from request to response, in ms (``Latency``). Default: Average over 1 minute."""
-        return self.metric("Latency", **{"statistic": "Average", **options})
+        return self.metric("Latency", **options)
 
     def metric_integration_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time SageMaker took, in ms (``IntegrationLatency``). Default: Average over 1 minute."""
-        return self.metric("IntegrationLatency", **{"statistic": "Average", **options})
+        return self.metric("IntegrationLatency", **options)
 
 
 @jsii.implements(IStableNumberProducer)
@@ -814,153 +450,3 @@ class _NumberProducer:
 
     def produce(self) -> float:
         return self._produce()
-
-
-_AUTHORIZATION_TYPES: Final = {
-    "iam": apigw.AuthorizationType.IAM,
-    "api_key": apigw.AuthorizationType.NONE,
-    "cognito": apigw.AuthorizationType.COGNITO,
-    "none": apigw.AuthorizationType.NONE,
-}
-
-
-def _gateway_response_id(response_type: apigw.ResponseType) -> str:
-    return "".join(part.capitalize() for part in response_type.response_type.split("_"))
-
-
-def _resolve_auth(problems: Problems, auth: ApiAuth | str | None) -> ApiAuth | None:
-    if auth is None:
-        return ApiAuth.iam()
-    if isinstance(auth, ApiAuth):
-        return auth
-    if auth == "cognito":
-        problems.add("auth", auth, "ApiAuth.cognito(user_pools) for Cognito")
-        return None
-    if auth not in AUTH_MODES:
-        problems.add("auth", auth, "an ApiAuth or one of iam, api_key, none")
-        return None
-    return ApiAuth(auth)
-
-
-def check_route_path(problems: Problems, name: str, path: Any) -> None:
-    """A route path: ``/``-separated segments, no leading or trailing slash, no parameters."""
-    problems.check_pattern(name, path, ROUTE_PATH_PATTERN, ROUTE_PATH_MAX_LENGTH)
-
-
-def check_auth(problems: Problems, auth: ApiAuth, prefix: str = "auth.") -> None:
-    """Record problems of an ``ApiAuth``."""
-    if auth.mode not in AUTH_MODES:
-        problems.add(prefix + "mode", auth.mode, "one of " + ", ".join(AUTH_MODES))
-    if auth.quota_limit is not None:
-        problems.check_int_range(prefix + "quota_limit", auth.quota_limit, 1, 2_147_483_647)
-    problems.check_one_of(prefix + "quota_period", auth.quota_period, QUOTA_PERIODS)
-    check_throttle(problems, auth.rate_limit, auth.burst_limit, prefix)
-    if auth.mode == "cognito" and not auth.user_pools:
-        problems.add(prefix + "user_pools", [], "at least one user pool")
-
-
-def check_throttle(
-    problems: Problems, rate_limit: Any, burst_limit: Any, prefix: str = "throttle_"
-) -> None:
-    """Rate: a number above 0 and at most 10000; burst: a whole number from 1 to 5000."""
-    if (
-        rate_limit is not None
-        and not is_token(rate_limit)
-        and (
-            isinstance(rate_limit, bool)
-            or not isinstance(rate_limit, (int, float))
-            or not 0 < rate_limit <= MAX_RATE_LIMIT
-        )
-    ):
-        problems.add(
-            prefix + "rate_limit", rate_limit, f"a number above 0 and at most {MAX_RATE_LIMIT:g}"
-        )
-    if burst_limit is not None:
-        problems.check_int_range(prefix + "burst_limit", burst_limit, 1, MAX_BURST_LIMIT)
-
-
-def check_api_props(
-    problems: Problems,
-    *,
-    path: Any,
-    throttle_rate_limit: Any,
-    throttle_burst_limit: Any,
-    binary_media_types: Sequence[Any],
-    cors_allow_origin: Any,
-    integration_timeout_ms: Any,
-    stage_name: Any,
-) -> None:
-    """Record every problem with these ``InferenceApi`` props (shared with the app's config)."""
-    check_route_path(problems, "path", path)
-    check_throttle(problems, throttle_rate_limit, throttle_burst_limit)
-    for index, media_type in enumerate(binary_media_types):
-        problems.check_pattern(f"binary_media_types[{index}]", media_type, MEDIA_TYPE_PATTERN, 255)
-    if cors_allow_origin is not None:
-        problems.check_pattern("cors_allow_origin", cors_allow_origin, ORIGIN_PATTERN, 255)
-    if not is_token(integration_timeout_ms) and not (
-        isinstance(integration_timeout_ms, (int, float))
-        and MIN_INTEGRATION_TIMEOUT_MS <= integration_timeout_ms <= MAX_INTEGRATION_TIMEOUT_MS
-    ):
-        problems.add(
-            "integration_timeout",
-            integration_timeout_ms,
-            f"from {MIN_INTEGRATION_TIMEOUT_MS} ms to {MAX_INTEGRATION_TIMEOUT_MS // 1000} s",
-        )
-    problems.check_pattern("stage_name", stage_name, STAGE_NAME_PATTERN, 128)
-
-
-USER_POOL_ARN_PATTERN: Final = (
-    r"^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$"
-)
-
-
-def check_api_settings(
-    problems: Problems,
-    *,
-    enabled: bool,
-    auth: str,
-    path: str,
-    throttle_rate_limit: float | None,
-    throttle_burst_limit: int | None,
-    api_key_quota_limit: int | None,
-    api_key_quota_period: str,
-    cognito_user_pool_arn: str | None,
-    cognito_scopes: Sequence[str],
-    cors_allow_origin: str | None,
-    binary_media_types: Sequence[str],
-    tracing_enabled: bool,
-    log_retention_days: int,
-    integration_timeout_seconds: float,
-    stage_name: str,
-    cloud_watch_role: bool,
-    web_acl_arn: str | None,
-    detailed_metrics: bool = False,
-) -> None:
-    """Record problems of the app's ``api`` configuration section, named by key.
-    ``detailed_metrics`` (a bool, nothing to check) is accepted before the section has it."""
-    del enabled, tracing_enabled, cloud_watch_role, detailed_metrics
-    check_api_props(
-        problems,
-        path=path,
-        throttle_rate_limit=throttle_rate_limit,
-        throttle_burst_limit=throttle_burst_limit,
-        binary_media_types=binary_media_types,
-        cors_allow_origin=cors_allow_origin,
-        integration_timeout_ms=integration_timeout_seconds * 1000,
-        stage_name=stage_name,
-    )
-    problems.check_one_of("auth", auth, AUTH_MODES)
-    if api_key_quota_limit is not None:
-        problems.check_int_range("api_key_quota_limit", api_key_quota_limit, 1, 2_147_483_647)
-    problems.check_one_of("api_key_quota_period", api_key_quota_period, QUOTA_PERIODS)
-    if auth == "cognito" and cognito_user_pool_arn is None:
-        problems.add("cognito_user_pool_arn", None, "a user pool ARN when auth is cognito")
-    if cognito_user_pool_arn is not None:
-        problems.check_pattern(
-            "cognito_user_pool_arn", cognito_user_pool_arn, USER_POOL_ARN_PATTERN, 2048
-        )
-    for index, scope in enumerate(cognito_scopes):
-        problems.check_pattern(f"cognito_scopes[{index}]", scope, r"^\S+$", 256)
-    problems.check_one_of("log_retention_days", log_retention_days, RETENTION_BY_DAYS)
-    if web_acl_arn is not None:
-        problems.check_pattern("web_acl_arn", web_acl_arn, WEB_ACL_ARN_PATTERN, 2048)

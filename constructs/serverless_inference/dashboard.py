@@ -12,8 +12,9 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from serverless_inference.alarms import AlarmKind, AlarmThresholds, ApiMetrics, KeepWarmMetrics
-from serverless_inference.endpoint import ServerlessEndpoint
+from serverless_inference.alarm_specs import AlarmKind
+from serverless_inference.alarm_thresholds import AlarmThresholds
+from serverless_inference.interfaces import ApiMetrics, IServerlessEndpoint, KeepWarmMetrics
 from serverless_inference.validation import is_token
 
 FULL_WIDTH = 24
@@ -59,7 +60,7 @@ def build_dashboard(
     scope: Construct,
     construct_id: str,
     *,
-    endpoint: ServerlessEndpoint,
+    endpoint: IServerlessEndpoint,
     api: ApiMetrics | None,
     keep_warm: KeepWarmMetrics | None,
     alarms: Sequence[cloudwatch.IAlarm],
@@ -300,7 +301,7 @@ def build_dashboard(
     return dashboard
 
 
-def _cost_widget(endpoint: ServerlessEndpoint, price_per_gb_second: float) -> cloudwatch.IWidget:
+def _cost_widget(endpoint: IServerlessEndpoint, price_per_gb_second: float) -> cloudwatch.IWidget:
     title = "Estimated on-demand compute cost (USD per hour)"
     if is_token(endpoint.memory_size_mb):
         return cloudwatch.TextWidget(

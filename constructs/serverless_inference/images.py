@@ -2,7 +2,7 @@
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +11,11 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from serverless_inference.artifact_contents import ModelDirectory
+from serverless_inference.model_archive import packed_model
+from serverless_inference.model_artifacts import read_model_directory, tar_gz_asset, warn_about_size
 from serverless_inference.registries import (
     hugging_face_registry,
     hugging_face_registry_accounts,
@@ -210,10 +212,12 @@ def _grant_pull(
 
 @dataclass(frozen=True)
 class ModelArtifact:
-    """Where a bound model artifact lives."""
+    """Where a bound model artifact lives (and how large it is, when it is a local file)."""
 
     bucket: s3.IBucket
     key: str
+    archive_bytes: int | None = None
+    unpacked_bytes: int | None = None
 
     @property
     def url(self) -> str:
@@ -231,8 +235,17 @@ class ModelData(ABC):
     @abstractmethod
     def _locate(self, scope: Construct) -> ModelArtifact: ...
 
-    def bind(self, scope: Construct, role: iam.IGrantable) -> str:
-        """Grant ``role`` the read of this artifact; return its S3 URL."""
+    def bind(
+        self, scope: Construct, role: iam.IGrantable, *, memory_size_mb: int | None = None
+    ) -> str:
+        """Grant ``role`` the read of this artifact; return its S3 URL.
+
+        A local artifact (``from_asset``, ``from_directory``) whose size is a risk for the
+        5 GB disk, the start-up window or the memory tier gets a warning on ``scope``.
+
+        :param memory_size_mb: the memory tier the model is loaded into.
+            Default: - the memory tier is not checked.
+        """
         artifact = self._locate(scope)
         iam.Grant.add_to_principal(
             grantee=role,
@@ -241,6 +254,13 @@ class ModelData(ABC):
         )
         if artifact.bucket.encryption_key is not None:
             artifact.bucket.encryption_key.grant_decrypt(role)
+        if artifact.archive_bytes is not None or artifact.unpacked_bytes is not None:
+            warn_about_size(
+                scope,
+                archive_bytes=artifact.archive_bytes,
+                unpacked_bytes=artifact.unpacked_bytes,
+                memory_size_mb=memory_size_mb,
+            )
         return artifact.url
 
     @staticmethod
@@ -252,12 +272,48 @@ class ModelData(ABC):
 
     @staticmethod
     def from_asset(path: str) -> "ModelData":
-        """A local ``model.tar.gz``, uploaded as a CDK asset at deploy time."""
+        """A local ``model.tar.gz``, uploaded as a CDK asset at deploy time.
+
+        Its S3 key ends in ``.tar.gz`` (``<hash>.tar.gz``), as ``ModelDataUrl`` is documented.
+        """
         if not path.endswith(".tar.gz") or not Path(path).is_file():
             raise ValueError(
                 f"ModelData.from_asset: path must be an existing .tar.gz file, got {path!r}"
             )
         return _AssetModelData(path)
+
+    @staticmethod
+    def from_directory(
+        path: str,
+        *,
+        exclude: Sequence[str] = (),
+        require_handler: bool = True,
+        cache_directory: str | None = None,
+    ) -> "ModelData":
+        """A local model directory, packed into a reproducible ``model.tar.gz`` at synthesis.
+
+        The same files always give the same archive and the same asset hash, so an unchanged
+        model is never uploaded nor deployed again. The layout is checked first (a
+        ``ValueError`` names every problem): model files at the root, the handler at
+        ``code/inference.py`` (and an optional ``code/requirements.txt``), as the Hugging Face
+        and PyTorch inference toolkits expect. Caches and version-control folders are left
+        out (``artifact_contents.DEFAULT_EXCLUDE``: ``__pycache__``, ``*.pyc``, ``.git``,
+        ``.DS_Store``, ...).
+
+        :param path: the model directory.
+        :param exclude: more glob patterns to leave out: names at any depth (``*.ckpt``) or
+            paths from the directory (``checkpoints/*``). Default: - only the defaults.
+        :param require_handler: whether ``code/inference.py`` must be there; ``False`` for an
+            image that serves the model with its own handler (the Hugging Face toolkit's
+            default pipeline with ``HF_TASK``). Default: ``True``.
+        :param cache_directory: where packed archives are kept, by content digest.
+            Default: - ``$SERVERLESS_INFERENCE_CACHE/model-archives``, else
+            ``~/.cache/cdk-serverless-inference/model-archives`` (``XDG_CACHE_HOME`` honoured).
+        """
+        directory = read_model_directory(path, exclude=exclude, require_handler=require_handler)
+        return _DirectoryModelData(
+            directory, Path(cache_directory) if cache_directory is not None else None
+        )
 
 
 class _S3ModelData(ModelData):
@@ -271,8 +327,23 @@ class _S3ModelData(ModelData):
 
 class _AssetModelData(ModelData):
     def __init__(self, path: str) -> None:
-        self._path = path
+        self._path = Path(path)
 
     def _locate(self, scope: Construct) -> ModelArtifact:
-        asset = s3_assets.Asset(scope, "ModelDataAsset", path=self._path)
-        return ModelArtifact(asset.bucket, asset.s3_object_key)
+        bucket, key = tar_gz_asset(scope, "ModelDataAsset", self._path)
+        return ModelArtifact(bucket, key, archive_bytes=self._path.stat().st_size)
+
+
+class _DirectoryModelData(ModelData):
+    def __init__(self, directory: ModelDirectory, cache_directory: Path | None) -> None:
+        self._directory = directory
+        self._cache_directory = cache_directory
+
+    def _locate(self, scope: Construct) -> ModelArtifact:
+        packed = packed_model(self._directory, self._cache_directory)
+        bucket, key = tar_gz_asset(
+            scope, "ModelDataAsset", packed.path, content_digest=packed.digest
+        )
+        return ModelArtifact(
+            bucket, key, archive_bytes=packed.archive_bytes, unpacked_bytes=packed.unpacked_bytes
+        )

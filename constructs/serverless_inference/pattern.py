@@ -1,45 +1,36 @@
 """``ServerlessInference``: endpoint, API, keep-warm and alarms composed in one construct."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Literal, Unpack
 
 from aws_cdk import Annotations
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from serverless_inference.alarms import EndpointAlarms
+from serverless_inference.alarms import AlarmsOptions, EndpointAlarms
 from serverless_inference.api import InferenceApi
-from serverless_inference.endpoint import (
-    DEFAULT_LOG_RETENTION,
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_MEMORY_SIZE_MB,
-    DEFAULT_VARIANT_NAME,
-    ServerlessEndpoint,
-)
-from serverless_inference.images import ContainerImage, ModelData
+from serverless_inference.api_options import ApiOptions
+from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
 from serverless_inference.keep_warm import DEFAULT_CONCURRENCY, KeepWarm
-from serverless_inference.validation import is_token
-
-Part = bool | Mapping[str, Any]
-"""``True``: the part with its defaults; ``False``: no such part; a mapping: the part's props."""
+from serverless_inference.keep_warm_options import KeepWarmOptions
+from serverless_inference.validation import Problems, is_token
 
 
 class ServerlessInference(Construct):
     """A model on a serverless endpoint, fronted, kept warm and watched.
 
-    The endpoint props are this construct's own; each optional part takes ``True`` (its
-    defaults), ``False`` (left out) or a mapping of its props (the keyword arguments of
-    ``InferenceApi``, ``KeepWarm`` or ``EndpointAlarms`` without ``endpoint``).
+    The endpoint props (:class:`~serverless_inference.endpoint.EndpointOptions`: ``image``,
+    ``memory_size_mb``...) are this construct's own keyword arguments. Each optional part
+    takes its construct's props without the endpoint, or ``False`` to leave it out.
 
-    :param api: the REST API in front of the endpoint. Default: ``True`` (IAM auth).
-    :param keep_warm: the keep-warm schedule. Default: ``True``. Left out (with an info
-        annotation) when ``provisioned_concurrency`` already keeps at least as many
-        environments warm as it would ping.
-    :param alarms: alarms, their SNS topic and the dashboard. Default: ``True``.
-
-    The other props are ``ServerlessEndpoint``'s, with its defaults.
+    :param api: the REST API in front of the endpoint: ``ApiOptions`` (``InferenceApi``'s
+        props). Default: - an ``InferenceApi`` with its defaults (IAM auth).
+    :param keep_warm: the keep-warm schedule: ``KeepWarmOptions`` (``KeepWarm``'s props).
+        Left out (with an info annotation) when ``provisioned_concurrency`` already keeps at
+        least as many environments warm as it would ping. Default: - a ``KeepWarm`` with its
+        defaults.
+    :param alarms: alarms, their SNS topic and the dashboard: ``AlarmsOptions``
+        (``EndpointAlarms``' props; it watches this pattern's endpoint, API and keep-warm).
+        Default: - an ``EndpointAlarms`` with its defaults.
     """
 
     def __init__(
@@ -47,43 +38,34 @@ class ServerlessInference(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        image: ContainerImage,
-        model_data: ModelData | None = None,
-        environment: Mapping[str, str] | None = None,
-        memory_size_mb: int = DEFAULT_MEMORY_SIZE_MB,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        provisioned_concurrency: int | None = None,
-        kms_key: kms.IKey | None = None,
-        role: iam.IRole | None = None,
-        variant_name: str = DEFAULT_VARIANT_NAME,
-        endpoint_name: str | None = None,
-        log_retention: logs.RetentionDays | None = DEFAULT_LOG_RETENTION,
-        api: Part = True,
-        keep_warm: Part = True,
-        alarms: Part = True,
+        api: ApiOptions | Literal[False] | None = None,
+        keep_warm: KeepWarmOptions | Literal[False] | None = None,
+        alarms: AlarmsOptions | Literal[False] | None = None,
+        **endpoint: Unpack[EndpointOptions],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.endpoint = ServerlessEndpoint(
-            self,
-            "Endpoint",
-            image=image,
-            model_data=model_data,
-            environment=environment,
-            memory_size_mb=memory_size_mb,
-            max_concurrency=max_concurrency,
-            provisioned_concurrency=provisioned_concurrency,
-            kms_key=kms_key,
-            role=role,
-            variant_name=variant_name,
-            endpoint_name=endpoint_name,
-            log_retention=log_retention,
-        )
+        problems = Problems("ServerlessInference props")
+        for name, part, options in (
+            ("api", api, "ApiOptions"),
+            ("keep_warm", keep_warm, "KeepWarmOptions"),
+            ("alarms", alarms, "AlarmsOptions"),
+        ):
+            if part is not None and part is not False and not isinstance(part, Mapping):
+                problems.add(name, part, f"{options}(...), or False to leave it out")
+        problems.raise_if_any()
+
+        self.endpoint = ServerlessEndpoint(self, "Endpoint", **endpoint)
+        api_options = ApiOptions() if api is None or api is False else api
         self.api: InferenceApi | None = (
-            InferenceApi(self, "Api", endpoint=self.endpoint, **_props(api))
+            InferenceApi(self, "Api", endpoint=self.endpoint, **api_options)
             if api is not False
             else None
         )
-        keep_warm_concurrency = _props(keep_warm).get("concurrency", DEFAULT_CONCURRENCY)
+        keep_warm_options = (
+            KeepWarmOptions() if keep_warm is None or keep_warm is False else keep_warm
+        )
+        keep_warm_concurrency = keep_warm_options.get("concurrency", DEFAULT_CONCURRENCY)
+        provisioned_concurrency = self.endpoint.provisioned_concurrency
         covered = (
             keep_warm is not False
             and provisioned_concurrency is not None
@@ -96,10 +78,11 @@ class ServerlessInference(Construct):
                 f"at least the {keep_warm_concurrency} environment(s) it would ping warm"
             )
         self.keep_warm: KeepWarm | None = (
-            KeepWarm(self, "KeepWarm", endpoint=self.endpoint, **_props(keep_warm))
+            KeepWarm(self, "KeepWarm", endpoint=self.endpoint, **keep_warm_options)
             if keep_warm is not False and not covered
             else None
         )
+        alarms_options = AlarmsOptions() if alarms is None or alarms is False else alarms
         self.alarms: EndpointAlarms | None = (
             EndpointAlarms(
                 self,
@@ -107,12 +90,8 @@ class ServerlessInference(Construct):
                 endpoint=self.endpoint,
                 api=self.api,
                 keep_warm=self.keep_warm,
-                **_props(alarms),
+                **alarms_options,
             )
             if alarms is not False
             else None
         )
-
-
-def _props(part: Part) -> Mapping[str, Any]:
-    return part if isinstance(part, Mapping) else {}

@@ -1,6 +1,7 @@
 """Application Auto Scaling of a serverless variant's provisioned concurrency.
 
-Created through ``ServerlessEndpoint.auto_scale_provisioned_concurrency``. AWS's SageMaker
+Created through ``auto_scale_provisioned_concurrency`` of an endpoint (built here or imported),
+or directly on any ``IServerlessEndpoint``. AWS's SageMaker
 guide says this autoscaling is "not supported on CloudFormation", while the CloudFormation
 schemas and CDK accept it; a stack update may also reset the scaled value to the endpoint
 config's. See the README, "Provisioned concurrency autoscaling".
@@ -15,11 +16,10 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from serverless_inference.interfaces import IServerlessEndpoint
 from serverless_inference.limits import MAX_CONCURRENCY_LIMIT
+from serverless_inference.schedules import check_schedule_expression
 from serverless_inference.validation import Problems, is_token
-
-if typing.TYPE_CHECKING:
-    from serverless_inference.endpoint import ServerlessEndpoint
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredProvisionedConcurrency"
 DEFAULT_TARGET_UTILIZATION = 0.5
@@ -34,7 +34,8 @@ SERVICE_LINKED_ROLE_NAME = (
 class ProvisionedConcurrencyScaling(Construct):
     """A scalable target on a variant's ``DesiredProvisionedConcurrency``, and its policies.
 
-    :param endpoint: the endpoint; it must have provisioned concurrency.
+    :param endpoint: the endpoint, built here or imported; it must have provisioned
+        concurrency (an imported endpoint: its ``provisioned_concurrency`` attribute).
     :param min_capacity: lowest provisioned concurrency, 1..``max_capacity``.
     :param max_capacity: highest provisioned concurrency, up to the endpoint's max concurrency.
     """
@@ -44,7 +45,7 @@ class ProvisionedConcurrencyScaling(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: "ServerlessEndpoint",
+        endpoint: IServerlessEndpoint,
         min_capacity: int,
         max_capacity: int,
     ) -> None:
@@ -147,9 +148,7 @@ class ProvisionedConcurrencyScaling(Construct):
             min_capacity=min_capacity,
             max_capacity=max_capacity,
         )
-        expression = schedule.expression_string
-        if not is_token(expression):
-            check_scaling_schedule_expression(problems, "schedule", expression)
+        check_schedule_expression(problems, "schedule", schedule.expression_string)
         if id in self.scheduled_action_ids:
             problems.add("id", id, "unique among this endpoint's scheduled actions")
         problems.raise_if_any()
@@ -184,7 +183,8 @@ def check_scaling_props(
         problems.add(
             "endpoint.provisioned_concurrency",
             None,
-            "set: only provisioned concurrency can be autoscaled",
+            "set: only provisioned concurrency can be autoscaled (for an imported endpoint, "
+            "pass its provisioned_concurrency to from_endpoint_attributes)",
         )
     high = max_concurrency if not is_token(max_concurrency) else MAX_CONCURRENCY_LIMIT
     min_ok = problems.check_int_range("min_capacity", min_capacity, 1, high)
@@ -276,36 +276,3 @@ def check_scheduled_capacity(
         and min_capacity > max_capacity
     ):
         problems.add("min_capacity", min_capacity, f"at most max_capacity ({max_capacity})")
-
-
-def check_scaled_capacity_settings(
-    problems: Problems,
-    *,
-    max_concurrency: int,
-    schedule: Any,
-    min_capacity: Any,
-    max_capacity: Any,
-) -> None:
-    """A scheduled action given as settings: its expression string and capacities."""
-    check_scaling_schedule_expression(problems, "schedule", schedule)
-    check_scheduled_capacity(
-        problems,
-        max_concurrency=max_concurrency,
-        min_capacity=min_capacity,
-        max_capacity=max_capacity,
-    )
-
-
-def check_scaling_schedule_expression(problems: Problems, name: str, expression: Any) -> None:
-    """``cron(...)`` with 6 fields, ``rate(...)`` or ``at(...)``, as Application Auto Scaling."""
-    ok = isinstance(expression, str) and expression.endswith(")")
-    if ok and expression.startswith("cron("):
-        ok = len(expression[5:-1].split()) == 6
-    elif ok:
-        ok = expression.startswith(("rate(", "at("))
-    if not ok:
-        problems.add(
-            name,
-            expression,
-            "cron(<minute> <hour> <day> <month> <weekday> <year>), rate(...) or at(...)",
-        )

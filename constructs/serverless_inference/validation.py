@@ -5,7 +5,7 @@ Props that hold CDK tokens are skipped: their values are only known at deploy ti
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_cdk import Token
@@ -21,23 +21,49 @@ class Problems:
     def __init__(self, owner: str, prefix: str = "") -> None:
         self._owner = owner
         self._prefix = prefix
+        self._names: Mapping[str, str] = {}
         self._messages: list[str] = []
 
     def under(self, prefix: str) -> "Problems":
         """A view that records into this collector, naming props as ``<prefix><name>``."""
-        view = Problems(self._owner, self._prefix + prefix)
+        return self._view(self._prefix + prefix, self._names)
+
+    def renamed(self, names: Mapping[str, str]) -> "Problems":
+        """A view that records into this collector, naming a prop ``names[name]`` where given:
+        a caller whose own keys differ from the props (a configuration file whose keys carry
+        their unit, say) reuses the props' checks under its own names."""
+        return self._view(self._prefix, {**self._names, **names})
+
+    def _view(self, prefix: str, names: Mapping[str, str]) -> "Problems":
+        view = Problems(self._owner, prefix)
+        view._names = names
         view._messages = self._messages
         return view
 
+    def _name(self, name: str) -> str:
+        return self._prefix + self._names.get(name, name)
+
     def add(self, name: str, value: Any, allowed: str) -> None:
         """Record that ``name`` holds ``value`` where ``allowed`` is what it may hold."""
-        self._messages.append(f"{self._prefix}{name} must be {allowed}, got {value!r}")
+        self._messages.append(f"{self._name(name)} must be {allowed}, got {value!r}")
 
-    def unknown_key(self, name: str, known: Iterable[str]) -> None:
-        """Record that ``name`` is not a setting here."""
+    def unknown_key(self, name: str, known: Iterable[str], kind: str = "key") -> None:
+        """Record that ``name`` is not a ``kind`` (a key, a prop) here."""
         self._messages.append(
-            f"{self._prefix}{name} is not a known key; known keys: {', '.join(known)}"
+            f"{self._name(name)} is not a known {kind}; known {kind}s: {', '.join(known)}"
         )
+
+    def check_options(self, options: Mapping[str, Any], options_type: type) -> None:
+        """``options`` (keyword arguments typed by the ``TypedDict`` ``options_type``) must
+        name only its keys and hold every key it requires."""
+        known = list(options_type.__annotations__)
+        for name in options:
+            if name not in known:
+                self.unknown_key(name, known, "prop")
+        required: frozenset[str] = getattr(options_type, "__required_keys__", frozenset())
+        for name in known:
+            if name in required and name not in options:
+                self.add(name, None, "given (it is required)")
 
     def check_one_of(self, name: str, value: Any, allowed: Iterable[Any]) -> None:
         """``value`` must be one of ``allowed`` (tokens are skipped)."""
@@ -69,6 +95,11 @@ class Problems:
         if self._messages:
             lines = "\n".join(f"  - {message}" for message in self._messages)
             raise ValueError(f"Invalid {self._owner}:\n{lines}")
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is an int or a float (``True`` and ``False`` are not numbers here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def is_token(value: Any) -> bool:

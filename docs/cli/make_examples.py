@@ -162,6 +162,27 @@ def example_check(tmp: Path) -> None:
         )
 
 
+def example_check_directory() -> None:
+    run(
+        "check a model directory",
+        "`--model` also takes a model directory, checked as `ModelData.from_directory` packs "
+        "it (the same layout and size rules, the same default exclusions, `--exclude` for "
+        "more), or a local `model.tar.gz`. Here the reference handler of "
+        "`docs/examples/batched-sentiment`, whose model comes from the Hub (`HF_MODEL_ID`); "
+        "the quotas are skipped.",
+        [
+            "check",
+            "--memory",
+            "2048",
+            "--model",
+            str(ROOT / "docs" / "examples" / "batched-sentiment"),
+            "--exclude",
+            "README.md",
+            "--skip-quotas",
+        ],
+    )
+
+
 DURATIONS = "1024:900,2048:450,3072:320,4096:260,5120:240,6144:230"
 
 
@@ -429,6 +450,7 @@ HEADER = (HERE / "intro.md").read_text()
 def main_() -> None:
     with workdir() as tmp:
         example_check(tmp)
+        example_check_directory()
         example_cost()
         example_cost_csv()
         example_recommend()

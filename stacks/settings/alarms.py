@@ -2,23 +2,21 @@
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from aws_cdk import Duration
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from serverless_inference.alarm_thresholds import AlarmThresholds, check_threshold_values
 from serverless_inference.alarms import (
     DEFAULT_PRICE_PER_GB_SECOND,
-    AlarmThresholds,
+    AlarmsOptions,
     check_email_addresses,
     check_price_per_gb_second,
-    check_threshold_values,
     parse_alarm_kinds,
 )
-from serverless_inference.pattern import Part
 from serverless_inference.validation import Problems
-from stacks.settings.keys import ConfigKeys
 
 MILLISECONDS_SUFFIX: Final = "_ms"
 """The key of a ``Duration`` threshold: its field name and this suffix, in whole milliseconds."""
@@ -74,7 +72,7 @@ class AlarmThresholdsSettings:
             for key in dataclasses.asdict(self)
             if key.endswith(MILLISECONDS_SUFFIX)
         }
-        check_threshold_values(ConfigKeys(problems, keys), self._by_field(), duration_key_suffix="")
+        check_threshold_values(problems.renamed(keys), self._by_field())
 
     def to_thresholds(self) -> AlarmThresholds:
         """The construct's typed thresholds (call after ``check`` found no problem)."""
@@ -103,7 +101,7 @@ class AlarmsSettings:
     dashboard: bool = True
     price_per_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
 
-    def props(self, scope: Construct) -> Part:
+    def props(self, scope: Construct) -> AlarmsOptions | Literal[False]:
         """The ``alarms`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False

@@ -1,25 +1,22 @@
 """``environments.<name>.api``: the REST API in front of the endpoint (README: InferenceApi)."""
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from aws_cdk import Duration
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from serverless_inference.api import (
-    AUTH_MODES,
+from serverless_inference.api_auth import AUTH_MODES, ApiAuth, check_auth
+from serverless_inference.api_options import (
     DEFAULT_BINARY_MEDIA_TYPES,
     DEFAULT_PATH,
     DEFAULT_STAGE_NAME,
     WEB_ACL_ARN_PATTERN,
-    ApiAuth,
+    ApiOptions,
     check_api_props,
-    check_auth,
 )
-from serverless_inference.pattern import Part
 from serverless_inference.validation import Problems
-from stacks.settings.keys import ConfigKeys
 from stacks.settings.retention import DEFAULT_LOG_RETENTION_DAYS, RETENTION_BY_DAYS
 
 USER_POOL_ARN_PATTERN: Final = (
@@ -72,7 +69,7 @@ class ApiSettings:
             return self._api_key_auth()
         return ApiAuth.none() if self.auth == "none" else ApiAuth.iam()
 
-    def props(self, scope: Construct) -> Part:
+    def props(self, scope: Construct) -> ApiOptions | Literal[False]:
         """The ``api`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False
@@ -105,16 +102,8 @@ class ApiSettings:
             stage_name=self.stage_name,
         )
         problems.check_one_of("auth", self.auth, AUTH_MODES)
-        check_auth(
-            ConfigKeys(
-                problems,
-                {
-                    "auth.quota_limit": "api_key_quota_limit",
-                    "auth.quota_period": "api_key_quota_period",
-                },
-            ),
-            self._api_key_auth(),
-        )
+        # The usage plan's keys are the ApiAuth's, prefixed: api_key_quota_limit...
+        check_auth(problems, self._api_key_auth(), prefix="api_key_")
         if self.auth == "cognito" and self.cognito_user_pool_arn is None:
             problems.add("cognito_user_pool_arn", None, "a user pool ARN when auth is cognito")
         if self.cognito_user_pool_arn is not None:

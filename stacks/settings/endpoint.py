@@ -2,14 +2,15 @@
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from serverless_inference.endpoint import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MEMORY_SIZE_MB,
-    DEFAULT_VARIANT_NAME,
+    EndpointOptions,
     check_endpoint_props,
 )
+from serverless_inference.endpoint_base import DEFAULT_VARIANT_NAME
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
 from serverless_inference.validation import Problems
 from stacks.placement import check_account
@@ -41,7 +42,7 @@ class EndpointSettings:
     """Retention of the endpoint's log group; ``None`` (``null``) leaves the group to
     SageMaker: never expires, kept after the stack is deleted. Default: 30."""
 
-    def props(self) -> dict[str, Any]:
+    def props(self) -> EndpointOptions:
         """The ``ServerlessInference`` endpoint props: the model on AWS's Hugging Face image."""
         return {
             "image": ContainerImage.hugging_face_inference(

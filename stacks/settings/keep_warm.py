@@ -1,21 +1,18 @@
 """``environments.<name>.keep_warm``: scheduled pings that keep the endpoint warm."""
 
+import typing
 from dataclasses import dataclass
+from typing import Literal
 
 from aws_cdk import Duration
 
 from serverless_inference.keep_warm import DEFAULT_CONCURRENCY as DEFAULT_KEEP_WARM_CONCURRENCY
 from serverless_inference.keep_warm import DEFAULT_CONTENT_TYPE as DEFAULT_KEEP_WARM_CONTENT_TYPE
-from serverless_inference.keep_warm import (
-    DEFAULT_METRIC_NAMESPACE,
-    DEFAULT_RATE_MINUTES,
-    check_keep_warm_props,
-)
+from serverless_inference.keep_warm import DEFAULT_METRIC_NAMESPACE, DEFAULT_RATE_MINUTES
 from serverless_inference.keep_warm import DEFAULT_PAYLOAD as DEFAULT_KEEP_WARM_PAYLOAD
-from serverless_inference.pattern import Part
+from serverless_inference.keep_warm_options import KeepWarmOptions, check_keep_warm_props
 from serverless_inference.validation import Problems
 from stacks.settings.endpoint import EndpointSettings
-from stacks.settings.keys import ConfigKeys
 from stacks.settings.retention import DEFAULT_LOG_RETENTION_DAYS, RETENTION_BY_DAYS
 
 
@@ -44,11 +41,12 @@ class KeepWarmSettings:
     """Concurrency reserved for the keep-warm function. Default: - none, the account's
     unreserved pool."""
 
-    def _active_hours(self) -> tuple[int, ...] | None:
-        """``active_hours`` as the construct takes it: ``(start, end)``."""
-        return tuple(self.active_hours) if self.active_hours is not None else None
+    def _active_hours(self) -> tuple[int, int] | None:
+        """``active_hours`` as ``KeepWarm`` takes it (a list in cdk.json; checked as a pair)."""
+        hours = self.active_hours
+        return typing.cast(tuple[int, int], tuple(hours)) if hours is not None else None
 
-    def props(self) -> Part:
+    def props(self) -> KeepWarmOptions | Literal[False]:
         """The ``keep_warm`` part of ``ServerlessInference`` (``False`` when disabled)."""
         if not self.enabled:
             return False
@@ -70,12 +68,11 @@ class KeepWarmSettings:
     def check(self, problems: Problems, endpoint: EndpointSettings) -> None:
         """Record problems ``KeepWarm`` would refuse, named by their key."""
         check_keep_warm_props(
-            ConfigKeys(
-                problems,
+            problems.renamed(
                 {
                     "ping_timeout": "ping_timeout_seconds",
                     "cold_start_threshold": "cold_start_threshold_ms",
-                },
+                }
             ),
             concurrency=self.concurrency,
             max_concurrency=endpoint.max_concurrency,

@@ -5,18 +5,16 @@ from dataclasses import dataclass
 from aws_cdk import aws_applicationautoscaling as appscaling
 
 from serverless_inference.endpoint import ServerlessEndpoint
-from serverless_inference.keep_warm import check_time_zone
 from serverless_inference.scaling import (
     DEFAULT_TARGET_UTILIZATION,
     ProvisionedConcurrencyScaling,
     check_scaling_props,
-    check_scaling_schedule_expression,
     check_scheduled_capacity,
     check_target_utilization,
 )
+from serverless_inference.schedules import check_schedule_expression, check_time_zone
 from serverless_inference.validation import Problems
 from stacks.settings.endpoint import EndpointSettings
-from stacks.settings.keys import ConfigKeys
 
 SECTION = "scaling."
 
@@ -92,15 +90,17 @@ class ScalingSettings:
                 f"a whole number from min_capacity to {endpoint.max_concurrency} when enabled",
             )
         else:
-            keys: dict[str, str | None] = {
-                "min_capacity": SECTION + "min_capacity",
-                "max_capacity": SECTION + "max_capacity",
-            }
-            if pc is None:
-                keys["endpoint.provisioned_concurrency"] = None  # reported as enabled, above
             check_scaling_props(
-                ConfigKeys(problems, keys),
-                provisioned_concurrency=pc,
+                problems.renamed(
+                    {
+                        "min_capacity": SECTION + "min_capacity",
+                        "max_capacity": SECTION + "max_capacity",
+                    }
+                ),
+                # Unset, it is reported above as enabled; the range's own minimum stands in
+                # for it, which lies in the range whenever the range is valid, so nothing is
+                # reported of a value the configuration does not hold.
+                provisioned_concurrency=pc if pc is not None else self.min_capacity,
                 max_concurrency=endpoint.max_concurrency,
                 min_capacity=self.min_capacity,
                 max_capacity=self.max_capacity,
@@ -113,7 +113,7 @@ class ScalingSettings:
         for name, action in (("scale_up", self.scale_up), ("scale_down", self.scale_down)):
             if action is not None:
                 action_problems = section.under(f"{name}.")
-                check_scaling_schedule_expression(action_problems, "schedule", action.schedule)
+                check_schedule_expression(action_problems, "schedule", action.schedule)
                 check_scheduled_capacity(
                     action_problems,
                     max_concurrency=endpoint.max_concurrency,

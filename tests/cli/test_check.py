@@ -4,6 +4,8 @@ the errors that are not passes: no credentials, an unknown region, unreadable qu
 from __future__ import annotations
 
 import json
+import os
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from serverless_inference_cli.artifacts import Status, check_artifact_disk
 from serverless_inference_cli.check.rules import (
-    Status,
-    check_artifact_disk,
     check_concurrency,
     check_endpoint_name,
     check_image,
@@ -174,7 +175,8 @@ def test_check_command_reports_each_line(
     assert "WARN" in out and "larger images make cold starts longer" in out
     assert "8 of quota 10" in out
     assert "2048 MB of quota 3072 MB" in out
-    assert "8 passed, 1 warnings, 0 failed, 0 unknown" in out
+    assert "~0 s to download and unpack (estimate)" in out  # an S3 object: its size alone
+    assert "9 passed, 1 warnings, 0 failed, 0 unknown" in out
 
 
 def test_check_command_fails_with_exit_1_and_says_why(
@@ -211,16 +213,28 @@ def test_check_command_offline_with_local_files(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     model = tmp_path / "model.tar.gz"
-    model.write_bytes(b"m" * (1200 * 1024))
-    result = run_cli(capsys, "check", "--memory", "1024", "--model", str(model), "--skip-quotas")
-    assert result.code == 0
+    with tarfile.open(model, "w:gz") as archive:
+        weights = tmp_path / "model.safetensors"
+        weights.write_bytes(os.urandom(1200 * 1024))
+        archive.add(weights, arcname="model.safetensors")
+    result = run_cli(
+        capsys,
+        "check",
+        "--memory",
+        "1024",
+        "--model",
+        str(model),
+        "--handler-optional",
+        "--skip-quotas",
+    )
+    assert result.code == 0, result.out
     assert "1024 MB for a 1 MB model" in result.out
     assert "account quota unknown (--skip-quotas)" in result.out
     missing = run_cli(
         capsys, "check", "--memory", "1024", "--model", str(tmp_path / "no.tgz"), "--skip-quotas"
     )
     assert missing.code == 1
-    assert "no such file" in missing.out
+    assert "no such file or directory" in missing.out
 
 
 def test_check_command_access_denied_on_s3_exits_2(

@@ -12,12 +12,17 @@ import argparse
 
 from rich.text import Text
 
-from serverless_inference_cli.aws import AwsContext
-from serverless_inference_cli.check.lookups import artifact_size, image_size
-from serverless_inference_cli.check.rules import (
+from serverless_inference_cli.artifacts import (
     Finding,
     Status,
     check_artifact_disk,
+    check_layout,
+    check_start_up,
+)
+from serverless_inference_cli.aws import AwsContext
+from serverless_inference_cli.check.lookups import Artifact, find_artifact, image_size
+from serverless_inference_cli.check.rules import (
+    SETTING_NAMES,
     check_concurrency,
     check_endpoint_name,
     check_image,
@@ -44,8 +49,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--model",
-        metavar="PATH|s3://BUCKET/KEY",
-        help="model artifact (model.tar.gz), a local file or an S3 object (default: not checked)",
+        metavar="DIR|PATH|s3://BUCKET/KEY",
+        help="model artifact: a model directory (checked as ModelData.from_directory packs it), "
+        "a local model.tar.gz, or an S3 object (default: not checked)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave files of a model directory out, as from_directory(exclude=...) does: a name "
+        "('*.ckpt') or a path ('checkpoints/*'); repeatable (default: only caches and "
+        "version-control folders are left out)",
+    )
+    parser.add_argument(
+        "--handler-optional",
+        action="store_true",
+        help="the image serves the model without code/inference.py (default: a local artifact "
+        "must have it)",
     )
     parser.add_argument(
         "--model-memory-mb",
@@ -98,12 +119,18 @@ def collect(args: argparse.Namespace, ctx: AwsContext) -> list[Finding]:
     if _needs_aws(args):
         ctx.ready()
     findings: list[Finding] = [check_memory_tier(args.memory)]
-    artifact: int | None = None
+    artifact: Artifact | None = None
     if args.model:
-        artifact, missing = artifact_size(ctx, args.model)
-        findings.append(missing or check_artifact_disk(artifact or 0))
+        found = find_artifact(ctx, args.model, args.exclude)
+        if isinstance(found, Finding):
+            findings.append(found)
+        else:
+            artifact = found
+            findings += _artifact_lines(artifact, args)
     if args.model or args.model_memory_mb is not None:
-        findings.append(check_model_fits(args.memory, artifact, args.model_memory_mb))
+        archive = artifact.archive_bytes if artifact is not None else None
+        unpacked = _unpacked_bytes(artifact)
+        findings.append(check_model_fits(args.memory, archive, args.model_memory_mb, unpacked))
     if args.image:
         size, missing = image_size(ctx, args.image)
         findings.append(missing or check_image(size or 0))
@@ -118,6 +145,24 @@ def collect(args: argparse.Namespace, ctx: AwsContext) -> list[Finding]:
     if args.endpoint_name:
         findings.append(check_endpoint_name(args.endpoint_name))
     return findings
+
+
+def _unpacked_bytes(artifact: Artifact | None) -> int | None:
+    contents = artifact.contents if artifact is not None else None
+    return contents.unpacked_bytes if contents is not None else None
+
+
+def _artifact_lines(artifact: Artifact, args: argparse.Namespace) -> list[Finding]:
+    """Layout and handler (a local artifact), disk and start-up lines of a found artifact."""
+    lines: list[Finding] = []
+    if artifact.contents is not None:
+        lines += check_layout(
+            artifact.contents, require_handler=not args.handler_optional, names=SETTING_NAMES
+        )
+    unpacked = _unpacked_bytes(artifact)
+    lines.append(check_artifact_disk(artifact.archive_bytes, unpacked))
+    lines.append(check_start_up(artifact.archive_bytes, unpacked))
+    return lines
 
 
 _STYLE = {

@@ -1,18 +1,27 @@
-"""What ``check`` reads: the size of a model artifact (a local file or an S3 object) and of a
-container image in ECR. A missing artifact or image is a failing line, not an error; any
-other AWS error is (exit status 2).
+"""What ``check`` reads: a model artifact (a local directory, a local ``model.tar.gz`` or an
+S3 object) and the size of a container image in ECR. A missing artifact or image, or a local
+file that is not a gzip-compressed tarball, is a failing line, not an error; any other AWS
+error is (exit status 2).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from serverless_inference_cli.artifacts import (
+    ArtifactContents,
+    Finding,
+    NotATarballError,
+    Status,
+    read_directory,
+    read_tarball,
+)
 from serverless_inference_cli.aws import AwsContext, is_not_found
-from serverless_inference_cli.check.rules import Finding, Status
 
 _S3_URI = re.compile(r"^s3://([^/]+)/(.+)$")
 _ECR_URI = re.compile(
@@ -35,20 +44,24 @@ def _size(
         raise ctx.translate(exc, action) from exc
 
 
-def artifact_size(ctx: AwsContext, location: str) -> tuple[int | None, Finding | None]:
-    """Size of a local file or an S3 object; a failing finding when it does not exist."""
+@dataclass(frozen=True)
+class Artifact:
+    """What ``check`` knows of a model artifact."""
+
+    archive_bytes: int | None
+    """The archive's size; ``None`` for a directory, not packed yet."""
+    contents: ArtifactContents | None = None
+    """Its files, for a local artifact; ``None`` for an S3 object."""
+
+
+def find_artifact(
+    ctx: AwsContext, location: str, exclude: Sequence[str] = ()
+) -> Artifact | Finding:
+    """A local directory (without the excluded files, as ``ModelData.from_directory`` packs
+    it), a local ``model.tar.gz`` or an S3 object; a failing finding when there is none."""
     match = _S3_URI.match(location)
     if match is None:
-        path = Path(location)
-        if not path.is_file():
-            return None, Finding(
-                "model artifact",
-                Status.FAIL,
-                location,
-                "no such file",
-                "pass the path of model.tar.gz or its s3:// URI",
-            )
-        return path.stat().st_size, None
+        return _local_artifact(Path(location), exclude)
     bucket, key = match.groups()
     s3 = ctx.client("s3")
     missing = Finding(
@@ -58,12 +71,37 @@ def artifact_size(ctx: AwsContext, location: str) -> tuple[int | None, Finding |
         "no such S3 object (or bucket)",
         "upload the artifact or fix the URI",
     )
-    return _size(
+    size, failed = _size(
         ctx,
         f"read s3://{bucket}/{key}",
         lambda: int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"]),
         missing,
     )
+    return Artifact(size) if failed is None else failed
+
+
+def _local_artifact(path: Path, exclude: Sequence[str]) -> Artifact | Finding:
+    if path.is_dir():
+        return Artifact(None, read_directory(path, exclude).contents)
+    if not path.is_file():
+        return Finding(
+            "model artifact",
+            Status.FAIL,
+            str(path),
+            "no such file or directory",
+            "pass the model directory, its model.tar.gz or its s3:// URI",
+        )
+    try:
+        contents = read_tarball(path)
+    except NotATarballError:
+        return Finding(
+            "model artifact",
+            Status.FAIL,
+            str(path),
+            "not a gzip-compressed tar archive: SageMaker cannot unpack it",
+            "pack the model directory's content: tar -czf model.tar.gz -C <model dir> .",
+        )
+    return Artifact(contents.archive_bytes, contents)
 
 
 def image_size(ctx: AwsContext, uri: str) -> tuple[int | None, Finding | None]:

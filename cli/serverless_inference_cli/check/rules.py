@@ -5,10 +5,11 @@ and the fix. The rules, all against :mod:`serverless_inference_cli.limits` and t
 
 * memory tier: ``--memory`` must be one of 1024..6144 MB in 1 GB steps;
 * model fits memory: ``memory >= 2 x`` the model's size in memory passes, ``>= 1 x`` warns,
-  less fails. The size in memory is ``--model-memory-mb`` or, failing that, the artifact size
-  (a compressed artifact usually needs more: pass ``--model-memory-mb`` when you know it);
-* artifact and disk: the artifact is downloaded and unpacked on the 5 GB ephemeral disk: over
-  5 GB fails, over half of it (both copies must fit) warns;
+  less fails. The size in memory is ``--model-memory-mb`` or, failing that, the unpacked size
+  of a local artifact, else the artifact's size (a compressed artifact usually needs more:
+  pass ``--model-memory-mb`` when you know it);
+* the model artifact's layout, handler, disk and start-up lines, the same rules
+  ``ModelData.from_directory`` applies (:mod:`serverless_inference_cli.artifacts`);
 * container image: over 10 GB fails, over 500 MB warns (cold starts grow with the image;
   ECR reports the compressed size); an image outside ECR fails (serverless endpoints
   cannot pull from other registries);
@@ -24,15 +25,21 @@ quota; a quota that cannot be read is an error (:mod:`serverless_inference_cli.q
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass
 
+from serverless_inference_cli.artifacts import (
+    Finding,
+    SettingNames,
+    Status,
+    artifact_memory,
+    check_memory_fit,
+    format_size,
+    smallest_tier,
+)
 from serverless_inference_cli.errors import EXIT_FAILED, EXIT_OK
 from serverless_inference_cli.limits import (
     ENDPOINT_NAME_MAX_LENGTH,
     ENDPOINT_NAME_PATTERN,
-    EPHEMERAL_DISK_BYTES,
     MAX_CONCURRENCY_LIMIT,
     MAX_IMAGE_BYTES,
     MAX_PAYLOAD_BYTES,
@@ -43,38 +50,8 @@ from serverless_inference_cli.quotas import Quotas
 MB = 1024**2
 IMAGE_WARN_BYTES = 500 * MB
 PAYLOAD_WARN_BYTES = 3 * MB
-SAFE_MEMORY_FACTOR = 2.0
-
-
-class Status(enum.Enum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the report."""
-
-    item: str
-    status: Status
-    value: str
-    reason: str
-    fix: str = ""
-
-
-def _size(n: float) -> str:
-    if n >= 1024**3:
-        return f"{n / 1024**3:,.2f} GB"
-    if n >= MB:
-        return f"{n / MB:,.1f} MB"
-    return f"{n / 1024:,.1f} KB"
-
-
-def smallest_tier(needed_mb: float) -> int | None:
-    """The smallest memory tier of at least ``needed_mb`` (None when above 6144)."""
-    return next((tier for tier in MEMORY_SIZES_MB if tier >= needed_mb), None)
+SETTING_NAMES = SettingNames(memory="--memory {}", handler_optional="--handler-optional")
+"""How the command's fixes name its options."""
 
 
 def check_memory_tier(memory_mb: int) -> Finding:
@@ -90,75 +67,37 @@ def check_memory_tier(memory_mb: int) -> Finding:
 
 
 def check_model_fits(
-    memory_mb: int, artifact_bytes: int | None, model_memory_mb: float | None
+    memory_mb: int,
+    artifact_bytes: int | None,
+    model_memory_mb: float | None,
+    unpacked_bytes: int | None = None,
 ) -> Finding:
-    """Memory against ``SAFE_MEMORY_FACTOR`` x the model's size in memory."""
+    """The memory tier against the model's size in memory: ``--model-memory-mb``, else the
+    artifact's unpacked size, else its size."""
     if model_memory_mb is not None:
-        needed = model_memory_mb
-        basis = "model size in memory (--model-memory-mb)"
-    elif artifact_bytes is not None:
-        needed = artifact_bytes / MB
-        basis = "artifact size, taken as the size in memory"
+        basis = model_memory_mb, "model size in memory (--model-memory-mb)"
     else:
-        return Finding(
-            "model fits memory",
-            Status.UNKNOWN,
-            "-",
-            "no model size given",
-            "pass --model or --model-memory-mb",
-        )
-    value = f"{memory_mb} MB for a {needed:,.0f} MB model ({memory_mb / max(needed, 1e-9):.1f}x)"
-    safe = smallest_tier(needed * SAFE_MEMORY_FACTOR)
-    if memory_mb >= needed * SAFE_MEMORY_FACTOR:
-        return Finding("model fits memory", Status.PASS, value, f"at least 2x the {basis}")
-    if safe is None:
-        fix = (
-            "no tier has 2x headroom: shrink the model (quantize to INT8/FP16) or use a "
-            "real-time instance"
-        )
-    else:
-        fix = f"use --memory {safe} (2x headroom)"
-    if memory_mb >= needed:
-        return Finding(
-            "model fits memory",
-            Status.WARN,
-            value,
-            f"less than 2x the {basis}: out-of-memory risk under load",
-            fix,
-        )
-    return Finding("model fits memory", Status.FAIL, value, f"less memory than the {basis}", fix)
-
-
-def check_artifact_disk(artifact_bytes: int) -> Finding:
-    value = _size(artifact_bytes)
-    disk = _size(EPHEMERAL_DISK_BYTES)
-    if artifact_bytes > EPHEMERAL_DISK_BYTES:
-        return Finding(
-            "model artifact",
-            Status.FAIL,
-            value,
-            f"larger than the {disk} ephemeral disk",
-            "shrink the model or use a real-time instance",
-        )
-    if artifact_bytes > EPHEMERAL_DISK_BYTES / 2:
-        return Finding(
-            "model artifact",
-            Status.WARN,
-            value,
-            f"the archive and its unpacked copy may not both fit on the {disk} disk",
-            "ship an uncompressed model (ModelDataSource S3Prefix) or shrink it",
-        )
-    return Finding("model artifact", Status.PASS, value, f"fits the {disk} ephemeral disk")
+        found = artifact_memory(artifact_bytes, unpacked_bytes)
+        if found is None:
+            return Finding(
+                "model fits memory",
+                Status.UNKNOWN,
+                "-",
+                "no model size given",
+                "pass --model or --model-memory-mb",
+            )
+        basis = found
+    return check_memory_fit(memory_mb, *basis, SETTING_NAMES)
 
 
 def check_image(image_bytes: int) -> Finding:
-    value = _size(image_bytes) + " (compressed, as ECR reports it)"
+    value = format_size(image_bytes) + " (compressed, as ECR reports it)"
     if image_bytes > MAX_IMAGE_BYTES:
         return Finding(
             "container image",
             Status.FAIL,
             value,
-            f"over the {_size(MAX_IMAGE_BYTES)} serverless image limit",
+            f"over the {format_size(MAX_IMAGE_BYTES)} serverless image limit",
             "slim the image: multi-stage build, slim base, no build tools",
         )
     if image_bytes > IMAGE_WARN_BYTES:
@@ -173,8 +112,8 @@ def check_image(image_bytes: int) -> Finding:
 
 
 def check_payload(payload_bytes: int) -> Finding:
-    value = _size(payload_bytes)
-    limit = _size(MAX_PAYLOAD_BYTES)
+    value = format_size(payload_bytes)
+    limit = format_size(MAX_PAYLOAD_BYTES)
     if payload_bytes > MAX_PAYLOAD_BYTES:
         return Finding(
             "payload",
