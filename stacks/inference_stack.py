@@ -13,7 +13,8 @@ from serverless_inference import (
     ServerlessInference,
     nag,
 )
-from stacks.config import ApiSettings, EnvironmentSettings
+from stacks.settings.api import ApiSettings
+from stacks.settings.environment import EnvironmentSettings
 
 _NOT_COGNITO_REASONS: Final = {
     "iam": "api.auth is iam in cdk.json: every method requires SigV4 from an AWS principal "

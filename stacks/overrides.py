@@ -7,17 +7,36 @@ filters may hold dots), feature flags (``@aws-cdk/core:...``), the CLI's own key
 before its first dot is a plain name (letters, digits, ``_``, ``-``): CDK's keys never are,
 they hold a ``:`` or start with ``@`` before any dot. Its value is text from the command
 line (``CliText``, read as the setting's type needs) or JSON from cdk.json.
+
+``-c endpoint.memory_size_mb=4096`` applies to every environment,
+``-c environments.prod.endpoint.memory_size_mb=4096`` to one, ``-c pipeline.branch=x`` to the
+pipeline; a dotted key whose first part names no setting is an error.
 """
 
+import dataclasses
 import json
 import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from serverless_inference.validation import Problems
+from stacks.settings.environment import EnvironmentSettings
 
+ENVIRONMENTS_CONTEXT_KEY = "environments"
+PIPELINE_CONTEXT_KEY = "pipeline"
 _OVERRIDE_KEY = re.compile(r"[A-Za-z0-9_-]+\.")
+_ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentSettings))
+OVERRIDE_FORMS = (
+    f"{ENVIRONMENTS_CONTEXT_KEY}.<name>.<key>",
+    f"{PIPELINE_CONTEXT_KEY}.<key>",
+    *(
+        f"{name}.<key>" if dataclasses.is_dataclass(hint) else name
+        for name, hint in typing.get_type_hints(EnvironmentSettings).items()
+    ),
+)
+"""How a ``-c`` key may begin, for the error on one that begins otherwise."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,60 @@ class CliText:
 def dotted_overrides(context: Mapping[str, Any]) -> dict[str, list[str]]:
     """The context keys that are dotted overrides, split at their dots."""
     return {key: key.split(".") for key in context if _OVERRIDE_KEY.match(key)}
+
+
+def pipeline_overrides(context: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The ``-c pipeline.<key>...`` overrides: context key -> path inside ``pipeline``."""
+    return {
+        key: path[1:]
+        for key, path in dotted_overrides(context).items()
+        if path[0] == PIPELINE_CONTEXT_KEY
+    }
+
+
+def with_overrides(
+    environments: Any, context: Mapping[str, Any], problems: Problems
+) -> dict[str, Any]:
+    """The environments tree with the ``-c`` overrides applied: first those of every
+    environment (``endpoint.memory_size_mb``, or a whole setting such as ``region``), then
+    those of one (``environments.prod.endpoint.memory_size_mb``), so the narrower wins."""
+    if not isinstance(environments, dict) or not environments:
+        problems.add(
+            ENVIRONMENTS_CONTEXT_KEY, environments, "an object with one entry per environment"
+        )
+        return {}
+    tree: dict[str, Any] = json.loads(json.dumps(environments))
+    overrides = dotted_overrides(context)
+    overrides.update({key: [key] for key in _ENVIRONMENT_KEYS if key in context})
+    every = {key: path for key, path in overrides.items() if path[0] in _ENVIRONMENT_KEYS}
+    one = {key: path for key, path in overrides.items() if path[0] == ENVIRONMENTS_CONTEXT_KEY}
+    for key, path in every.items():
+        for name in tree:
+            _apply(tree, name, path, context[key], problems, key)
+    for key, path in one.items():
+        if path[1] in tree:
+            _apply(tree, path[1], path[2:], context[key], problems, key)
+        else:
+            known = ", ".join(tree)
+            problems.add(key, context[key], f"an override of a known environment ({known})")
+    for key, path in overrides.items():
+        if key not in every and key not in one and path[0] != PIPELINE_CONTEXT_KEY:
+            problems.unknown_key(key, OVERRIDE_FORMS)
+    return tree
+
+
+def _apply(
+    tree: dict[str, Any], name: str, path: list[str], value: Any, problems: Problems, key: str
+) -> None:
+    """Override ``path`` of environment ``name`` (the whole environment when empty)."""
+    if path:
+        environment = tree[name]
+        if isinstance(environment, dict):
+            set_path(environment, path, from_cli(value), problems, key)
+        else:
+            problems.add(key, value, f"an override of an object (environments.{name} is not)")
+    else:
+        tree[name] = decode(value)
 
 
 def from_cli(value: Any) -> Any:

@@ -16,8 +16,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from serverless_inference import nag
-from stacks.config import EnvironmentSettings, PipelineSettings
 from stacks.inference_stack import InferenceStack
+from stacks.settings.environment import EnvironmentSettings
+from stacks.settings.pipeline import PipelineSettings
 
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 """aws/codebuild/standard:7.0: the image whose runtimes include Python 3.11 and Node.js 20."""

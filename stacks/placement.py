@@ -1,28 +1,21 @@
-"""Where each environment deploys, and what one account and region can hold.
+"""Where each environment deploys: its account and region, checked.
 
 An environment names an ``account`` and a ``region``, or leaves either out: then it deploys
-to the account or region of the credentials the CDK CLI runs with, which can be any.
-SageMaker's quota on the total ``MaxConcurrency`` of all serverless endpoints holds per
-account and region, so the loader adds up the environments that may meet in one: an
-environment whose account (or region) is left out may meet any other (the conservative
-reading: one workstation may deploy them all), two that name different accounts (or
-regions) never meet.
+to the account or region of the credentials the CDK CLI runs with, which can be any. A
+region must be one aws-cdk-lib knows, and one where the image the app runs can be pulled.
 """
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from aws_cdk.region_info import RegionInfo
 
+from serverless_inference.registries import hugging_face_registry_regions
 from serverless_inference.validation import Problems
 
 ACCOUNT_PATTERN = r"[0-9]{12}"
 REGION_PATTERN = r"[a-z]{2,4}(-[a-z]+)+-[0-9]+"
-DEFAULT_SERVERLESS_CONCURRENCY_QUOTA = 10
-"""What new accounts are often given for "Maximum total concurrency that can be allocated
-across all serverless endpoints" (the documented default is far higher)."""
 
 
 @cache
@@ -50,6 +43,34 @@ def check_region(problems: Problems, name: str, value: str | None) -> None:
         value,
         f"a known AWS region (one of the {len(known_regions())} in aws-cdk-lib's region "
         f"facts{shape}{hint})",
+    )
+
+
+def check_image_region(
+    problems: Problems,
+    name: str,
+    region: str | None,
+    *,
+    registry_account: str | None,
+    registry_account_key: str,
+) -> None:
+    """AWS's Hugging Face inference image, which the app runs, must have a known registry in
+    ``region`` (a known region; ``None``: left to the CLI, the template maps the registry at
+    deploy time) unless ``registry_account`` names it."""
+    if (
+        region is None
+        or registry_account is not None
+        or region not in known_regions()
+        or region in hugging_face_registry_regions()
+    ):
+        return
+    problems.add(
+        name,
+        region,
+        "a region where the registry of AWS's Hugging Face inference images, which the app "
+        f"runs, is known (the {len(hugging_face_registry_regions())} regions of "
+        f"serverless_inference.registries), or else set {registry_account_key} to that "
+        f"registry's account in {region}",
     )
 
 
@@ -84,96 +105,3 @@ class Placement:
         account = f"account {self.account}" if self.account else "the CLI's account"
         region = f"region {self.region}" if self.region else "the CLI's region"
         return f"{account}, {region}"
-
-
-@dataclass(frozen=True)
-class QuotaWarning:
-    """Environments that fit the quota with too little room left to update the largest."""
-
-    environments: tuple[str, ...]
-    message: str
-
-
-def check_concurrency_quota(
-    problems: Problems,
-    max_concurrency: Mapping[str, int],
-    placements: Mapping[str, Placement],
-    quota: int,
-) -> list[QuotaWarning]:
-    """The ``max_concurrency`` of the environments that may deploy to one account and region
-    must add up to at most ``quota``: the CreateEndpoint that goes beyond fails with
-    ResourceLimitExceeded. One problem per largest group over the quota.
-
-    Returned: the largest groups that fit but leave less room than their largest endpoint.
-    UpdateEndpoint deploys the new endpoint config next to the old one and removes the old
-    one once the new one serves; whether the quota counts both meanwhile AWS does not say, so
-    this is a warning, not an error. (Stacks deploy one at a time: ``cdk deploy``, the
-    pipeline's stages; one update at a time is what is checked.)
-    """
-    accounts = {p.account for p in placements.values() if p.account} | {None}
-    regions = {p.region for p in placements.values() if p.region} | {None}
-    groups = {
-        frozenset(name for name, p in placements.items() if p.holds(account, region))
-        for account in accounts
-        for region in regions
-    } - {frozenset()}
-    over = _largest([g for g in groups if _total(g, max_concurrency) > quota])
-    for group in over:
-        problems.add(
-            f"{_describe(group, placements)}, where a CreateEndpoint beyond the quota fails with "
-            f"ResourceLimitExceeded: {_their(group)} endpoint.max_concurrency "
-            + " + ".join(str(max_concurrency[name]) for name in sorted(group)),
-            _total(group, max_concurrency),
-            f"at most serverless_concurrency_quota ({quota}; raise it in Service Quotas first "
-            "to set more)",
-        )
-    tight = _largest(
-        [
-            group
-            for group in groups
-            if _total(group, max_concurrency) <= quota
-            and _total(group, max_concurrency) + _largest_share(group, max_concurrency) > quota
-        ]
-    )
-    return [
-        QuotaWarning(
-            tuple(sorted(group)),
-            f"{_describe(group, placements)}: {_their(group)} endpoint.max_concurrency add up "
-            f"to {_total(group, max_concurrency)} of serverless_concurrency_quota ({quota}), "
-            f"leaving less than the {_largest_share(group, max_concurrency)} an update of the "
-            "largest endpoint may need while its old and new endpoint configs both run (AWS "
-            "does not document whether the quota counts both). If an update fails with "
-            "ResourceLimitExceeded, lower max_concurrency or raise the quota.",
-        )
-        for group in tight
-    ]
-
-
-def _total(group: frozenset[str], max_concurrency: Mapping[str, int]) -> int:
-    return sum(max_concurrency[name] for name in group)
-
-
-def _largest_share(group: frozenset[str], max_concurrency: Mapping[str, int]) -> int:
-    return max(max_concurrency[name] for name in group)
-
-
-def _largest(groups: list[frozenset[str]]) -> list[frozenset[str]]:
-    """The groups that are no part of another, in name order."""
-    return sorted((g for g in groups if not any(g < other for other in groups)), key=sorted)
-
-
-def _their(group: frozenset[str]) -> str:
-    return "its" if len(group) == 1 else "their"
-
-
-def _describe(group: frozenset[str], placements: Mapping[str, Placement]) -> str:
-    """``environments dev, prod may deploy to one account and region (dev: ...; prod: ...)``,
-    environments placed alike named together."""
-    names = sorted(group)
-    if len(names) == 1:
-        return f"environment {names[0]} ({placements[names[0]].describe()})"
-    alike: dict[str, list[str]] = {}
-    for name in names:
-        alike.setdefault(placements[name].describe(), []).append(name)
-    where = "; ".join(f"{', '.join(members)}: {place}" for place, members in alike.items())
-    return f"environments {', '.join(names)} may deploy to one account and region ({where})"

@@ -8,7 +8,8 @@ from aws_cdk.assertions import Template
 
 from serverless_inference import AlarmThresholds
 from serverless_inference.alarm_thresholds import duration_field_names
-from stacks.config import AlarmsSettings, AlarmThresholdsSettings, load_config
+from stacks.config import load_config
+from stacks.settings.alarms import AlarmsSettings, AlarmThresholdsSettings
 from tests.cdk_helpers import build_default_app, linted_template
 
 ENVIRONMENTS: dict[str, Any] = {"dev": {}, "prod": {}}

@@ -6,8 +6,10 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from serverless_inference.endpoint import LOG_RETENTION_FUNCTION_ID
-from stacks.config import KeepWarmSettings, ScalingSettings, load_config
+from stacks.config import load_config
 from stacks.inference_stack import InferenceStack
+from stacks.settings.keep_warm import KeepWarmSettings
+from stacks.settings.scaling import ScalingSettings
 from tests.cdk_helpers import (
     build_default_app,
     cdk_json_context,

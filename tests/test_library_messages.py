@@ -30,7 +30,7 @@ from serverless_inference import (
     ServerlessEndpoint,
     ServerlessInference,
 )
-from stacks.config import EnvironmentSettings
+from stacks.settings.environment import EnvironmentSettings
 from tests.cdk_helpers import new_stack
 from tests.support.import_graph import imports_of, package_modules
 from tests.test_library_structure import ROOT, RUNTIME_ROOT
@@ -50,6 +50,7 @@ def _configuration_terms() -> re.Pattern[str]:
         *(
             name
             for function in (
+                ContainerImage.hugging_face_inference,
                 ServerlessInference.__init__,
                 EndpointAlarms.__init__,
                 ProvisionedConcurrencyScaling.__init__,

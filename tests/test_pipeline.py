@@ -19,13 +19,14 @@ from aws_cdk.assertions import Match, Template
 from aws_cdk.cx_api import CloudAssembly
 
 from stacks import PIPELINE_STACK_ID, STACK_NAME_PREFIX, build_app
-from stacks.config import PipelineSettings, load_config
+from stacks.config import load_config
 from stacks.pipeline_stack import (
     INSTALL_COMMANDS,
     SMOKE_TEST_ROLE_TAG,
     SYNTH_COMMANDS,
     PipelineStack,
 )
+from stacks.settings.pipeline import PipelineSettings
 from tests.cdk_helpers import (
     ROOT,
     build_default_app,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from serverless_inference import ContainerImage, ServerlessEndpoint
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 from stacks.config import load_config
+from stacks.settings.retention import RETENTION_BY_DAYS
 from tests.cdk_helpers import build_default_app, linted_template, new_stack
 
 
@@ -96,9 +97,11 @@ INVALID_VALUES = {
     "api.throttle_burst_limit": st.integers(max_value=0) | st.integers(min_value=5001),
     "api.log_retention_days": st.sampled_from([0, 2, 4, 15, 29, 31]),
     "api.path": st.sampled_from(["/predict", "predict/", "a//b", "{proxy}", "has space"]),
+    "api.detailed_metrics": st.text(max_size=5) | st.integers(),
     "keep_warm.concurrency": st.integers(max_value=0) | st.integers(min_value=6, max_value=10_000),
     "keep_warm.rate_minutes": st.integers(max_value=0),
     "keep_warm.time_zone": st.sampled_from(["Mars/Olympus", "UTC+25", "europe berlin"]),
+    "keep_warm.reserved_concurrency": st.integers(max_value=0) | st.text(max_size=3),
     "alarms.thresholds.model_latency_ms": st.integers(max_value=0),
     "alarms.disabled": st.lists(st.sampled_from(["latency", "errors", "cpu"]), min_size=1),
     "alarms.email_addresses": st.lists(st.sampled_from(["oncall", "a@", "@b.c"]), min_size=1),
@@ -135,6 +138,9 @@ INVALID_ENDPOINT_VALUES = {
     "variant_name": st.from_regex(r"-[a-z]{1,5}", fullmatch=True),
     "environment": st.dictionaries(st.text(max_size=3), st.integers(), min_size=1),
     "model_id": st.integers() | st.booleans(),
+    "log_retention_days": st.integers().filter(lambda v: v not in RETENTION_BY_DAYS)
+    | st.text(max_size=3),
+    "registry_account": st.from_regex(r"[0-9]{0,11}|[0-9]{13}", fullmatch=True) | st.integers(),
 }
 
 

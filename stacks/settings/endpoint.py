@@ -1,0 +1,83 @@
+"""``environments.<name>.endpoint``: the model and its serverless endpoint."""
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from serverless_inference.endpoint import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MEMORY_SIZE_MB,
+    EndpointOptions,
+    check_endpoint_props,
+)
+from serverless_inference.endpoint_base import DEFAULT_VARIANT_NAME
+from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
+from serverless_inference.validation import Problems
+from stacks.placement import check_account
+from stacks.settings.retention import DEFAULT_LOG_RETENTION_DAYS, check_retention_days, retention
+
+GPU_IMAGE_TAG: Final = re.compile(r"(^|-)(gpu|cu[0-9]+|neuronx?)(-|$)")
+"""What names a build for GPUs (``-gpu-``, ``-cu118-``) or AWS Inferentia (``-neuronx-``) in
+the tags of AWS's Hugging Face inference images."""
+IMAGE_TAG_PATTERN: Final = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """``environments.<name>.endpoint``: the model and its serverless endpoint."""
+
+    model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    task: str = "text-classification"
+    image_tag: str = HUGGING_FACE_DEFAULT_CPU_TAG
+    registry_account: str | None = None
+    """The account of the registry of AWS's Hugging Face images in the environment's region,
+    for a region the library's table does not know. Default: - the table's account."""
+    memory_size_mb: int = DEFAULT_MEMORY_SIZE_MB
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    provisioned_concurrency: int | None = None
+    variant_name: str = DEFAULT_VARIANT_NAME
+    endpoint_name: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    log_retention_days: int | None = DEFAULT_LOG_RETENTION_DAYS
+    """Retention of the endpoint's log group; ``None`` (``null``) leaves the group to
+    SageMaker: never expires, kept after the stack is deleted. Default: 30."""
+
+    def props(self) -> EndpointOptions:
+        """The ``ServerlessInference`` endpoint props: the model on AWS's Hugging Face image."""
+        return {
+            "image": ContainerImage.hugging_face_inference(
+                self.image_tag, registry_account=self.registry_account
+            ),
+            "environment": {"HF_MODEL_ID": self.model_id, "HF_TASK": self.task, **self.environment},
+            "memory_size_mb": self.memory_size_mb,
+            "max_concurrency": self.max_concurrency,
+            "provisioned_concurrency": self.provisioned_concurrency,
+            "variant_name": self.variant_name,
+            "endpoint_name": self.endpoint_name,
+            "log_retention": retention(self.log_retention_days),
+        }
+
+    def check(self, problems: Problems) -> None:
+        """Record problems the endpoint itself would refuse, and image tags that cannot
+        run on a serverless endpoint."""
+        if not re.fullmatch(IMAGE_TAG_PATTERN, self.image_tag):
+            problems.add("image_tag", self.image_tag, f"an image tag matching {IMAGE_TAG_PATTERN}")
+        elif GPU_IMAGE_TAG.search(self.image_tag):
+            problems.add(
+                "image_tag",
+                self.image_tag,
+                "a CPU tag of huggingface-pytorch-inference such as "
+                f"{HUGGING_FACE_DEFAULT_CPU_TAG} (serverless endpoints have no GPUs nor "
+                "Inferentia chips; -gpu-, -cuNNN- and -neuronx- tags are builds for them)",
+            )
+        check_account(problems, "registry_account", self.registry_account)
+        check_endpoint_props(
+            problems,
+            environment=self.environment,
+            memory_size_mb=self.memory_size_mb,
+            max_concurrency=self.max_concurrency,
+            provisioned_concurrency=self.provisioned_concurrency,
+            variant_name=self.variant_name,
+            endpoint_name=self.endpoint_name,
+        )
+        check_retention_days(problems, "log_retention_days", self.log_retention_days)
