@@ -151,23 +151,31 @@ class EndpointAlarms(Construct):
         problems.raise_if_any()
 
         self.endpoint = endpoint
+        """The endpoint the alarms watch."""
         self.thresholds = thresholds
+        """The threshold of every alarm."""
         self.alarm_name_prefix = prefix
+        """Start of every alarm name (``<prefix>-<kind>``) and of the dashboard's name."""
         self.topic: sns.ITopic = (
             topic if topic is not None else new_alarm_topic(self, alarm_name_prefix=prefix)
         )
+        """The topic every alarm notifies, on ALARM and on OK."""
         for address in email_addresses:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.pager_topic = pager_topic
+        """The topic of the composite alarm alone, or ``None`` (it then notifies ``topic``)."""
 
         metrics = self._alarm_metrics(endpoint, api, keep_warm)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
+        """The alarms created, by kind (an ``AlarmKind`` value): only those that apply."""
         for kind, metric in metrics.items():
             if kind not in disabled_kinds:
                 self.alarms[kind.value] = self._alarm(kind, metric)
 
         critical = [alarm for kind, alarm in self.alarms.items() if kind in CRITICAL_KINDS]
         self.composite_alarm: cloudwatch.CompositeAlarm | None = None
+        """The composite "service unhealthy" alarm: ALARM while a critical alarm is, or ``None``
+        when no critical alarm applies."""
         if critical:
             self.composite_alarm = cloudwatch.CompositeAlarm(
                 self,
@@ -189,6 +197,7 @@ class EndpointAlarms(Construct):
             self.composite_alarm.add_ok_action(page)
 
         self.dashboard: cloudwatch.Dashboard | None = None
+        """The CloudWatch dashboard, or ``None`` when ``dashboard`` is false."""
         if options.get("dashboard", True):
             self.dashboard = build_dashboard(
                 self,

@@ -150,6 +150,7 @@ class InferenceApi(Construct):
             )
         problems.raise_if_any()
         self.auth = auth
+        """How callers authenticate."""
         self._cors_allow_origin = cors_allow_origin
         self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
@@ -160,6 +161,7 @@ class InferenceApi(Construct):
         self.access_log_group = logs.LogGroup(
             self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
         )
+        """The log group of the stage's JSON access logs."""
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
@@ -199,10 +201,13 @@ class InferenceApi(Construct):
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
         )
+        """The REST API."""
         self.url: str = self.rest_api.url
         """URL of the stage (``https://<id>.execute-api.<region>.amazonaws.com/<stage>/``)."""
         self.stage = self.rest_api.deployment_stage
+        """The stage every route is deployed to."""
         self.stage_name = stage_name
+        """The stage's name, the first segment of every URL."""
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when
@@ -214,14 +219,18 @@ class InferenceApi(Construct):
             assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description="Lets API Gateway invoke the fronted SageMaker endpoints, nothing else",
         )
+        """The credentials role API Gateway assumes: it may invoke the fronted endpoints only."""
         # Body validation needs a model and bodies are free-form (the model validates them);
         # parameters are validated. Both flags on, as cdk-nag's APIG2 expects.
         self.request_validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
+        """The request validator of every route (parameters; bodies go to the model as they are)."""
         self._authorizer: apigw.IAuthorizer | None = None
         self.api_key: apigw.IApiKey | None = None
+        """The API key of ``ApiAuth.api_key(...)``, else ``None``."""
         self.usage_plan: apigw.UsagePlan | None = None
+        """The usage plan (quota, throttle) of ``ApiAuth.api_key(...)``, else ``None``."""
         self._configure_auth()
         self._add_gateway_responses()
         if web_acl_arn is not None:

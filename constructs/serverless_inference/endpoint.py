@@ -123,6 +123,8 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         kms_key = options.get("kms_key")
         model_data = options.get("model_data")
         self.role = role if role is not None else self._default_role()
+        """The model's execution role: the one passed as ``role``, or the least-privilege role made
+        here."""
         image_uri = options["image"].bind(self, self.role)
         model_data_url = (
             model_data.bind(
@@ -146,6 +148,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
                 environment=environment or None,
             ),
         )
+        """The SageMaker model (CloudFormation generates its name)."""
         # The grants above must be in force before SageMaker pulls the image and the artifact.
         for child in self.role.node.children:
             if isinstance(child, iam.Policy):
@@ -167,6 +170,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
                 )
             ],
         )
+        """The endpoint config with the one serverless production variant (generated name)."""
 
         self.endpoint = sagemaker.CfnEndpoint(
             self,
@@ -174,14 +178,19 @@ class ServerlessEndpoint(ServerlessEndpointBase):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
         )
+        """The SageMaker endpoint, this construct's ``Resource``."""
         self._endpoint_name = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self._endpoint_arn = self.endpoint.ref
         self.log_group_name: str = f"{LOG_GROUP_PREFIX}{self.endpoint_name}"
+        """``/aws/sagemaker/Endpoints/<endpoint name>``, where SageMaker writes the container's
+        logs."""
         log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         self.log_group_retention: logs.LogRetention | None = (
             self._retain_logs(log_retention) if log_retention is not None else None
         )
+        """The ``LogRetention`` that gives that group ``log_retention`` and deletes it with the
+        stack, or ``None``."""
 
     def auto_scale_provisioned_concurrency(
         self, *, min_capacity: int, max_capacity: int

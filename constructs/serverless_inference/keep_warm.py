@@ -113,9 +113,13 @@ class KeepWarm(Construct):
         problems.raise_if_any()
 
         self.endpoint = endpoint
+        """The endpoint kept warm."""
         self.concurrency = concurrency
+        """Pings sent in parallel by each run."""
         self.metric_namespace = metric_namespace
+        """Namespace of the function's custom metrics."""
         self.enabled = enabled
+        """Whether the schedule (and the pre-warm) runs."""
         self._warn_when_covered(endpoint.provisioned_concurrency, concurrency)
 
         self.log_group = logs.LogGroup(
@@ -124,12 +128,14 @@ class KeepWarm(Construct):
             retention=options.get("log_retention", DEFAULT_LOG_RETENTION),
             removal_policy=RemovalPolicy.DESTROY,
         )
+        """The function's log group, deleted with the stack."""
         self.role = iam.Role(
             self,
             "ServiceRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Keep-warm function: writes its own logs and invokes one endpoint",
         )
+        """The function's role: its log group and ``sagemaker:InvokeEndpoint`` on the endpoint."""
         self.log_group.grant_write(self.role)
 
         function_timeout = Duration.seconds(
@@ -164,6 +170,7 @@ class KeepWarm(Construct):
                 contract.ENV_METRIC_NAMESPACE: metric_namespace,
             },
         )
+        """The Lambda function that sends the pings."""
         endpoint.grant_invoke(self.function)
         self._depend_on_policy_only()
 
@@ -177,6 +184,7 @@ class KeepWarm(Construct):
                 time_zone,
             )
         )
+        """When the schedule runs: built from the props, or the ``schedule`` given."""
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -190,8 +198,11 @@ class KeepWarm(Construct):
             enabled=enabled,
             description="Keep-warm pings of a SageMaker serverless endpoint",
         )
+        """The EventBridge Scheduler schedule that invokes ``function``."""
 
         self.pre_warm: triggers.Trigger | None = None
+        """The CDK trigger that pings once after a deploy that changes the endpoint or the
+        function, or ``None`` (``pre_warm_on_deploy`` false, or an endpoint defined elsewhere)."""
         if enabled and options.get("pre_warm_on_deploy", True):
             self.pre_warm = self._pre_warm_trigger(endpoint)
 

@@ -56,12 +56,14 @@ class ServerlessInference(Construct):
         problems.raise_if_any()
 
         self.endpoint = ServerlessEndpoint(self, "Endpoint", **endpoint)
+        """The serverless endpoint."""
         api_options = ApiOptions() if api is None or api is False else api
         self.api: InferenceApi | None = (
             InferenceApi(self, "Api", endpoint=self.endpoint, **api_options)
             if api is not False
             else None
         )
+        """The REST API in front of it, or ``None`` when ``api`` is false."""
         keep_warm_options = (
             KeepWarmOptions() if keep_warm is None or keep_warm is False else keep_warm
         )
@@ -83,6 +85,8 @@ class ServerlessInference(Construct):
             if keep_warm is not False and not covered
             else None
         )
+        """The keep-warm schedule, or ``None`` when ``keep_warm`` is false or provisioned
+        concurrency covers it."""
         alarms_options = AlarmsOptions() if alarms is None or alarms is False else alarms
         self.alarms: EndpointAlarms | None = (
             EndpointAlarms(
@@ -96,3 +100,4 @@ class ServerlessInference(Construct):
             if alarms is not False
             else None
         )
+        """Alarms, their topic and the dashboard, or ``None`` when ``alarms`` is false."""
