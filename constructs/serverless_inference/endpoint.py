@@ -201,7 +201,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         max_concurrency``. Add policies with ``scale_on_utilization(...)`` and
         ``scale_on_schedule(id, ...)`` on the returned object. AWS's SageMaker guide says
         this autoscaling is not supported on CloudFormation (CloudFormation accepts it):
-        see the README, "Provisioned concurrency autoscaling".
+        see docs/serverless-endpoint.md, "Provisioned concurrency and its autoscaling".
         """
         if self.node.try_find_child(_SCALING_ID) is not None:
             raise ValueError(

@@ -4,7 +4,7 @@ Created through ``auto_scale_provisioned_concurrency`` of an endpoint (built her
 or directly on any ``IServerlessEndpoint``. AWS's SageMaker
 guide says this autoscaling is "not supported on CloudFormation", while the CloudFormation
 schemas and CDK accept it; a stack update may also reset the scaled value to the endpoint
-config's. See the README, "Provisioned concurrency autoscaling".
+config's. See docs/serverless-endpoint.md, "Provisioned concurrency and its autoscaling".
 """
 
 import datetime
@@ -235,7 +235,8 @@ def check_scaled_variant(
             "endpoint.variant_name",
             variant_name,
             "a literal name when its provisioned concurrency is autoscaled (renaming an "
-            "autoscaled variant makes UpdateEndpoint fail: see the README's update procedure)",
+            "autoscaled variant makes UpdateEndpoint fail: see docs/serverless-endpoint.md, "
+            "Updating an autoscaled endpoint)",
         )
     literal = [provisioned_concurrency, min_capacity, max_capacity]
     if (
