@@ -34,16 +34,29 @@ class _Section:
     """The schema's default of a key holding other keys."""
 
 
-def _walk(cls: type, prefix: str, keys: dict[str, Any]) -> None:
+def _walk(cls: type, prefix: str, keys: dict[str, Any], walked: set[type]) -> None:
+    """Add the keys of the section ``cls`` below ``prefix``. A section of a type already
+    walked is one row (its page row names the keys it shares); a map of sections by name
+    (``dict[str, Section]``) is a row, and its entries ``<prefix><key>.<name>`` are sections."""
+    walked.add(cls)
     hints = typing.get_type_hints(cls)
     defaults = cls()
     for field in dataclasses.fields(cls):
         default = getattr(defaults, field.name)
         hint = hints[field.name]
-        nested = [t for t in (hint, *typing.get_args(hint)) if dataclasses.is_dataclass(t)]
-        keys[prefix + field.name] = _Section() if dataclasses.is_dataclass(default) else default
-        for section in nested:
-            _walk(typing.cast(type, section), f"{prefix}{field.name}.", keys)
+        key = prefix + field.name
+        keys[key] = _Section() if dataclasses.is_dataclass(default) else default
+        options = [hint, *typing.get_args(hint)]
+        maps = [typing.get_args(t)[1] for t in options if typing.get_origin(t) is dict]
+        sections = {t for t in [*options, *maps] if dataclasses.is_dataclass(t)}
+        if not sections:
+            continue
+        (section,) = sections
+        if maps:
+            key += ".<name>"
+            keys[key] = _Section()
+        if section not in walked:
+            _walk(typing.cast(type, section), key + ".", keys, walked)
 
 
 def schema_keys() -> dict[str, Any]:
@@ -53,10 +66,10 @@ def schema_keys() -> dict[str, Any]:
     for key in CONFIGURATION_CONTEXT_KEYS:
         if key == ENVIRONMENTS_CONTEXT_KEY:
             keys[key] = keys[f"{key}.<env>"] = _Section()
-            _walk(EnvironmentSettings, f"{key}.<env>.", keys)
+            _walk(EnvironmentSettings, f"{key}.<env>.", keys, set())
         elif key == PIPELINE_CONTEXT_KEY:
             keys[key] = _Section()
-            _walk(PipelineSettings, f"{key}.", keys)
+            _walk(PipelineSettings, f"{key}.", keys, set())
         else:
             keys[key] = getattr(defaults, key)
     return keys
@@ -79,6 +92,31 @@ def test_the_table_has_every_key_of_the_schema_and_no_other() -> None:
     documented, schema = set(documented_keys()), set(schema_keys())
     assert sorted(schema - documented) == [], "keys missing from the table"
     assert sorted(documented - schema) == [], "keys in the table the app does not know"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Leaf:
+    value: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Tree:
+    first: _Leaf = dataclasses.field(default_factory=_Leaf)
+    again: _Leaf | None = None
+    by_name: dict[str, _Leaf] = dataclasses.field(default_factory=dict)
+
+
+def test_a_section_type_is_listed_once_and_a_map_of_sections_by_name() -> None:
+    keys: dict[str, Any] = {}
+    _walk(_Tree, "tree.", keys, set())
+    shown = {key: SECTION if isinstance(v, _Section) else v for key, v in keys.items()}
+    assert shown == {
+        "tree.first": SECTION,
+        "tree.first.value": 1,
+        "tree.again": None,
+        "tree.by_name": {},
+        "tree.by_name.<name>": SECTION,
+    }
 
 
 def _documented_default(cell: str) -> Any:
