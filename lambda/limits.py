@@ -28,6 +28,10 @@ MAX_IMAGE_BYTES: Final = 10 * 1024**3
 EPHEMERAL_DISK_BYTES: Final = 5 * 1024**3
 """Disk a serverless execution environment has, whatever its memory (5 GB)."""
 
+LAMBDA_SYNC_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
+"""Request and response limit of a synchronous Lambda invocation (6 MB): what the fan-out
+function may return."""
+
 INVOCATION_TIMEOUT_SECONDS: Final = 60
 """Time ``/invocations`` has to answer."""
 

@@ -49,7 +49,6 @@ from serverless_inference.api_responses import (
     ACCESS_LOG_FORMAT,
     CORS_EXPOSED_HEADERS,
     ERROR_MAPPING,
-    FORWARDED_REQUEST_HEADERS,
     GATEWAY_RESPONSES,
     cors_headers,
     gateway_response_id,
@@ -59,6 +58,7 @@ from serverless_inference.api_responses import (
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
+from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
