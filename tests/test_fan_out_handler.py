@@ -36,7 +36,7 @@ MEMBERS = [
     {"name": "entities", "endpoint": "entities-ep", "required": True},
     {"name": "topic", "endpoint": "topic-ep", "required": False},
 ]
-ENDPOINT_OF = {member["name"]: member["endpoint"] for member in MEMBERS}
+ENDPOINT_OF = {str(member["name"]): str(member["endpoint"]) for member in MEMBERS}
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +64,9 @@ def replying(replies: dict[str, Reply]) -> Any:
     return lambda _index, request: by_endpoint.get(request.endpoint_name, Reply())
 
 
-def event(body: str = '{"inputs": "my parcel never arrived"}', **extra: Any) -> dict[str, Any]:
+def event(
+    body: str | None = '{"inputs": "my parcel never arrived"}', **extra: Any
+) -> dict[str, Any]:
     """A Lambda proxy event as API Gateway sends it."""
     return {
         "httpMethod": "POST",
