@@ -10,11 +10,9 @@ may call.
 
 import json
 import typing
-from collections.abc import Callable
 from typing import Any, Final, Unpack
 
-import jsii
-from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -53,6 +51,7 @@ from serverless_inference.api_routes import add_post_method, route_throttle, thr
 from serverless_inference.fan_out import ModelFanOut
 from serverless_inference.fan_out_options import check_route_timeout
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
+from serverless_inference.lazy import lazy_number
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
 from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
@@ -166,12 +165,12 @@ class InferenceApi(Construct):
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
-            else Lazy.number(_NumberProducer(lambda: self._derived_limits()[0]))
+            else lazy_number(lambda: self._derived_limits()[0])
         )
         burst: int = (
             throttle_burst_limit
             if throttle_burst_limit is not None
-            else typing.cast(int, Lazy.number(_NumberProducer(lambda: self._derived_limits()[1])))
+            else typing.cast(int, lazy_number(lambda: self._derived_limits()[1]))
         )
         self.throttle_rate_limit: float = rate
         """The stage's rate limit, requests per second (a token when derived)."""
@@ -482,14 +481,3 @@ class InferenceApi(Construct):
     def metric_integration_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time SageMaker took, in ms (``IntegrationLatency``). Default: Average over 1 minute."""
         return self.metric("IntegrationLatency", **options)
-
-
-@jsii.implements(IStableNumberProducer)
-class _NumberProducer:
-    """A number computed at synthesis (after every route is added)."""
-
-    def __init__(self, produce: Callable[[], float]) -> None:
-        self._produce = produce
-
-    def produce(self) -> float:
-        return self._produce()
