@@ -348,7 +348,7 @@ def _fan_out(**props: Any) -> ModelFanOut:
         ),
         (
             {"member_timeout": Duration.seconds(30), "deadline": Duration.seconds(20)},
-            "member_timeout must be at most the deadline (20000 ms), got '30000 ms'",
+            "member_timeout must be at most the deadline (20 s), got '30 s'",
         ),
         (
             {"member_timeout": Duration.seconds(61), "deadline": Duration.seconds(50)},
@@ -357,7 +357,7 @@ def _fan_out(**props: Any) -> ModelFanOut:
         (
             {"deadline": Duration.seconds(59)},
             "deadline must be from 100 ms to 58 s (the function, 2 s longer, must answer within "
-            "API Gateway's longest integration timeout, 60 s), got '59000 ms'",
+            "API Gateway's longest integration timeout, 60 s), got '59 s'",
         ),
         ({"memory_size_mb": 64}, "memory_size_mb must be a whole number from 128 to 10240"),
         ({"timeout": Duration.seconds(1)}, "timeout is not a known prop; known props: deadline,"),

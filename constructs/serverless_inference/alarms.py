@@ -48,6 +48,7 @@ from serverless_inference.interfaces import (
     KeepWarmMetrics,
 )
 from serverless_inference.lazy import lazy_string
+from serverless_inference.names import check_name, named_scope
 from serverless_inference.validation import Problems, is_number, is_token
 
 DEFAULT_PRICE_PER_GB_SECOND: Final = 0.00002
@@ -171,7 +172,7 @@ class EndpointAlarms(Construct):
         if not is_token(prefix) and not _ALARM_NAME_PREFIX.match(prefix):
             problems.add("alarm_name_prefix", prefix, "1 to 200 characters of [A-Za-z0-9_.:/+=@ -]")
         if name is not None:
-            _check_name(problems, "name", name, set())
+            check_name(problems, "name", name, set())
         problems.raise_if_any()
 
         self.endpoint = endpoint
@@ -260,7 +261,7 @@ class EndpointAlarms(Construct):
         composite alarm, and the dashboard gets a section for it. ``thresholds`` and
         ``disabled``: Default: - this construct's. Returns the alarms created."""
         problems = Problems("EndpointAlarms.add_endpoint")
-        _check_name(problems, "name", name, self._names)
+        check_name(problems, "name", name, self._names)
         own_thresholds = thresholds if thresholds is not None else self.thresholds
         own_thresholds.check(problems.under("thresholds."))
         kinds = (
@@ -289,12 +290,12 @@ class EndpointAlarms(Construct):
         ``<prefix>-<name>-<kind>``; the critical ones join the composite alarm. Returns the
         alarms created."""
         problems = Problems("EndpointAlarms.add_fan_out")
-        _check_name(problems, "name", name, self._names)
+        check_name(problems, "name", name, self._names)
         problems.raise_if_any()
         self._names.add(name)
         deadline_ms = fan_out.deadline.to_milliseconds()
         alarms = self._alarms(
-            self._scope_of("FanOuts", name),
+            named_scope(self, "FanOuts", name),
             name + "-",
             f"fan-out {name}, deadline {deadline_ms:g} ms",
             fan_out_alarm_metrics(fan_out, self.thresholds),
@@ -321,15 +322,7 @@ class EndpointAlarms(Construct):
         if keep_warm is not None:
             metrics.update(keep_warm_alarm_metrics(keep_warm))
         subject = f"model {name}, endpoint {endpoint.endpoint_name}"
-        return self._scope_of("Models", name), name + "-", subject, metrics
-
-    def _scope_of(self, group: str, name: str) -> Construct:
-        """The scope of a named model's or fan-out's alarms: ``<group>/<Name>`` (``Models``,
-        ``FanOuts``), apart from this construct's own children."""
-        holder = self.node.try_find_child(group)
-        if not isinstance(holder, Construct):
-            holder = Construct(self, group)
-        return Construct(holder, _construct_id(name))
+        return named_scope(self, "Models", name), name + "-", subject, metrics
 
     def _alarms(
         self,
@@ -419,19 +412,3 @@ class EndpointAlarms(Construct):
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)
         return alarm
-
-
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-"""A model's or fan-out's name: a part of alarm names and construct ids."""
-
-
-def _check_name(problems: Problems, prop: str, name: Any, taken: Collection[str]) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
-        problems.add(prop, name, f"a name matching {_NAME.pattern}")
-    elif name in taken:
-        problems.add(prop, name, "a name not used yet (" + ", ".join(sorted(taken)) + ")")
-
-
-def _construct_id(name: str) -> str:
-    """``entities`` -> ``Entities``, ``ticket-v2`` -> ``TicketV2``."""
-    return "".join(part.capitalize() for part in name.split("-"))

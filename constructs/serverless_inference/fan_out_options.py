@@ -84,20 +84,20 @@ def check_fan_out_props(
     if not MIN_MEMBER_TIMEOUT_MS <= member_timeout_ms <= MAX_MEMBER_TIMEOUT_MS:
         problems.add(
             "member_timeout",
-            f"{member_timeout_ms:g} ms",
+            _seconds(member_timeout_ms),
             f"from {MIN_MEMBER_TIMEOUT_MS} ms to {INVOCATION_TIMEOUT_SECONDS} s (SageMaker gives "
             f"/invocations {INVOCATION_TIMEOUT_SECONDS} s)",
         )
     elif member_timeout_ms > deadline_ms:
         problems.add(
             "member_timeout",
-            f"{member_timeout_ms:g} ms",
-            f"at most the deadline ({deadline_ms:g} ms)",
+            _seconds(member_timeout_ms),
+            f"at most the deadline ({_seconds(deadline_ms)})",
         )
     if not MIN_MEMBER_TIMEOUT_MS <= deadline_ms <= MAX_DEADLINE_MS:
         problems.add(
             "deadline",
-            f"{deadline_ms:g} ms",
+            _seconds(deadline_ms),
             f"from {MIN_MEMBER_TIMEOUT_MS} ms to {MAX_DEADLINE_MS // 1000} s (the function, "
             f"{contract.FUNCTION_TIMEOUT_MARGIN_SECONDS} s longer, must answer within API "
             f"Gateway's longest integration timeout, {INVOCATION_TIMEOUT_SECONDS} s)",
@@ -117,9 +117,13 @@ def check_route_timeout(
         most = integration_timeout_ms / 1000 - contract.FUNCTION_TIMEOUT_MARGIN_SECONDS
         problems.add(
             "deadline",
-            f"{deadline_ms:g} ms",
+            _seconds(deadline_ms),
             f"at most {math.floor(most):g} s: the function may run {timeout_s} s (the deadline "
             f"rounded up plus {contract.FUNCTION_TIMEOUT_MARGIN_SECONDS} s), longer than the "
             f"API's integration_timeout ({integration_timeout_ms / 1000:g} s), after which API "
             "Gateway answers 504 while the members still run",
         )
+
+
+def _seconds(milliseconds: float) -> str:
+    return f"{milliseconds / 1000:g} s"
