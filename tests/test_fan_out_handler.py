@@ -490,7 +490,7 @@ def test_a_failed_request_counts_as_failed(
             json.dumps([MEMBERS[0], MEMBERS[0]]),
             "with distinct names",
         ),
-        ("DEADLINE_SECONDS", "0", "DEADLINE_SECONDS must be a number of seconds from 0.01 to 60"),
+        ("DEADLINE_SECONDS", "0", "DEADLINE_SECONDS must be a number from 0.01 to 60, got '0'"),
         ("MEMBER_TIMEOUT_SECONDS", "soon", "MEMBER_TIMEOUT_SECONDS must be a number"),
         ("RESPONSE_HEADERS", "[1]", "RESPONSE_HEADERS must be a JSON object of strings"),
         ("METRIC_NAMESPACE", "AWS/Lambda", "METRIC_NAMESPACE must be a custom namespace"),

@@ -341,20 +341,12 @@ def keep_warm_rows(keep_warm: KeepWarmMetrics) -> Rows:
         [
             _graph(
                 "Keep-warm pings (sum per 5 min)",
-                left=[
-                    keep_warm.metric_pings_sent().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Pings sent"
-                    ),
-                    keep_warm.metric_failed_pings().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Failed pings"
-                    ),
-                    keep_warm.metric_suspected_cold_starts().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Suspected cold starts"
-                    ),
-                    keep_warm.metric_errors().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Function errors"
-                    ),
-                ],
+                left=_sums(
+                    (keep_warm.metric_pings_sent(), "Pings sent"),
+                    (keep_warm.metric_failed_pings(), "Failed pings"),
+                    (keep_warm.metric_suspected_cold_starts(), "Suspected cold starts"),
+                    (keep_warm.metric_errors(), "Function errors"),
+                ),
                 width=HALF_WIDTH,
             ),
             _graph(
@@ -379,25 +371,13 @@ def fan_out_rows(fan_out: FanOutMetrics, thresholds: AlarmThresholds) -> Rows:
         [
             _graph(
                 "Requests, failures and throttles (sum per 5 min)",
-                left=[
-                    fan_out.metric_invocations().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Requests"
-                    )
-                ],
-                right=[
-                    fan_out.metric_failed_requests().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Failed requests (non-200)"
-                    ),
-                    fan_out.metric_partial_answers().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Partial answers"
-                    ),
-                    fan_out.metric_errors().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Function errors"
-                    ),
-                    fan_out.metric_throttles().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Throttled by Lambda"
-                    ),
-                ],
+                left=_sums((fan_out.metric_invocations(), "Requests")),
+                right=_sums(
+                    (fan_out.metric_failed_requests(), "Failed requests (non-200)"),
+                    (fan_out.metric_partial_answers(), "Partial answers"),
+                    (fan_out.metric_errors(), "Function errors"),
+                    (fan_out.metric_throttles(), "Throttled by Lambda"),
+                ),
                 width=HALF_WIDTH,
             ),
             _graph(
@@ -439,6 +419,14 @@ def _cost_widget(endpoint: IServerlessEndpoint, price_per_gb_second: float) -> c
         label="USD per hour (invocations x avg ModelLatency x GB x price)",
     )
     return _graph(title, left=[cost], width=THIRD_WIDTH)
+
+
+def _sums(*labelled: tuple[cloudwatch.Metric, str]) -> list[cloudwatch.IMetric]:
+    """Each metric's sum per 5 minutes, under its label."""
+    return [
+        metric.with_(statistic="Sum", period=_FIVE_MINUTES, label=label)
+        for metric, label in labelled
+    ]
 
 
 def _graph(

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 import re
 import time
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from serverless_inference_runtime import emf, sagemaker_runtime
+from serverless_inference_runtime.env_settings import read_float, read_namespace
 from serverless_inference_runtime.error_answers import (
     ERROR_TYPE_HEADER,
     FORWARDED_REQUEST_HEADERS,
@@ -64,6 +64,7 @@ RESPONSE_TOO_LARGE: Final = ErrorKind(
 DEADLINE: Final = "Deadline"
 """The error name of a member still running when the request's deadline passed."""
 _LAMBDA_SAFETY_SECONDS: Final = 1.0
+_MIN_SECONDS: Final = 0.01
 _MESSAGE_LIMIT: Final = 300
 _JSON_TYPE: Final = re.compile(r"^application/([\w.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
 _TEXT_TYPE: Final = re.compile(
@@ -101,22 +102,18 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings; raise one ``ConfigurationError`` naming every bad variable."""
     problems: list[str] = []
     members = _read_members(environ.get(contract.ENV_MEMBERS, ""), problems)
-    member_timeout = _read_seconds(
-        environ, contract.ENV_MEMBER_TIMEOUT, contract.DEFAULT_DEADLINE_SECONDS, problems
-    )
-    deadline = _read_seconds(
-        environ, contract.ENV_DEADLINE, contract.DEFAULT_DEADLINE_SECONDS, problems
-    )
-    connect_timeout = _read_seconds(
-        environ, contract.ENV_CONNECT_TIMEOUT, contract.DEFAULT_CONNECT_TIMEOUT_SECONDS, problems
+    member_timeout, deadline, connect_timeout = (
+        read_float(environ, name, default, _MIN_SECONDS, INVOCATION_TIMEOUT_SECONDS, problems)
+        for name, default in (
+            (contract.ENV_MEMBER_TIMEOUT, contract.DEFAULT_DEADLINE_SECONDS),
+            (contract.ENV_DEADLINE, contract.DEFAULT_DEADLINE_SECONDS),
+            (contract.ENV_CONNECT_TIMEOUT, contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
+        )
     )
     headers = _read_headers(environ.get(contract.ENV_RESPONSE_HEADERS, "{}"), problems)
-    namespace = environ.get(contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE)
-    if not namespace.strip() or namespace.startswith("AWS/"):
-        problems.append(
-            f"{contract.ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), "
-            f"got {namespace!r}"
-        )
+    namespace = read_namespace(
+        environ, contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE, problems
+    )
     if problems:
         raise ConfigurationError("Invalid fan-out configuration: " + "; ".join(problems))
     return Settings(
@@ -125,7 +122,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         deadline_s=deadline,
         connect_timeout_s=connect_timeout,
         response_headers=headers,
-        metric_namespace=namespace.strip(),
+        metric_namespace=namespace,
         function_name=environ.get(contract.ENV_FUNCTION_NAME, "fan-out"),
     )
 
@@ -148,25 +145,6 @@ def _read_members(raw: str, problems: list[str]) -> tuple[Member, ...]:
     if not 2 <= len(members) <= contract.MAX_MEMBERS or len(set(names)) != len(names):
         problems.append(f"{allowed}, got {raw!r}")
     return members
-
-
-def _read_seconds(
-    environ: Mapping[str, str], name: str, default: float, problems: list[str]
-) -> float:
-    raw = environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        value = math.nan
-    if not 0.01 <= value <= INVOCATION_TIMEOUT_SECONDS:  # also refuses NaN
-        problems.append(
-            f"{name} must be a number of seconds from 0.01 to {INVOCATION_TIMEOUT_SECONDS}, "
-            f"got {raw!r}"
-        )
-        return default
-    return value
 
 
 def _read_headers(raw: str, problems: list[str]) -> dict[str, str]:
