@@ -2,11 +2,11 @@
 
 No Lambda sits between API Gateway and an endpoint: each endpoint's route is an AWS service
 integration with ``runtime.sagemaker`` (a fan-out route, ``add_fan_out``, is a Lambda proxy
-integration of its ``ModelFanOut``, which calls the endpoints). The request body is passed through unchanged
-(JSON, text or binary); ``Content-Type``, ``Accept`` and ``X-Amzn-SageMaker-Custom-Attributes``
-are forwarded; SageMaker's errors keep their meaning and API Gateway's own errors are JSON too
-(``api_responses``). The props are ``api_options.ApiOptions``; ``api_auth.ApiAuth`` says who
-may call.
+integration of its ``ModelFanOut``, which calls the endpoints). The request body is passed
+through unchanged (JSON, text or binary); ``Content-Type``, ``Accept`` and
+``X-Amzn-SageMaker-Custom-Attributes`` are forwarded; SageMaker's errors keep their meaning and
+API Gateway's own errors are JSON too (``api_responses``). The props are
+``api_options.ApiOptions``; ``api_auth.ApiAuth`` says who may call.
 """
 
 import json
@@ -77,7 +77,8 @@ class InferenceApi(Construct):
 
         api = InferenceApi(self, "Api", endpoint=endpoint)           # POST /v1/predict
         api.add_endpoint("models/other", other_endpoint)              # POST /v1/models/other
-        api.add_fan_out("both", ModelFanOut(self, "Both", required={"a": endpoint, "b": other_endpoint}))
+        both = ModelFanOut(self, "Both", required={"a": endpoint, "b": other_endpoint})
+        api.add_fan_out("both", both)                                 # POST /v1/both
 
     :param endpoint: the endpoint of the first route: a ``ServerlessEndpoint``, or any
         ``IServerlessEndpoint`` (``ServerlessEndpoint.from_endpoint_attributes``).
