@@ -8,6 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Template
 
 from serverless_inference.endpoint import LOG_RETENTION_FUNCTION_ID
+from stacks.inference_stack import InferenceStack
 from tests.cdk_helpers import logical_id, resources_of_type
 from tests.conftest import SynthesizedApp
 
@@ -24,6 +25,7 @@ def test_only_api_gateways_account_setting_its_role_and_the_access_logs_stay(
     default_app: SynthesizedApp,
 ) -> None:
     for name, stack in default_app.stacks.items():
+        assert isinstance(stack, InferenceStack)
         api = stack.inference.api
         assert api is not None
         account = api.rest_api.node.find_child("Account")

@@ -137,11 +137,16 @@ def test_the_table_gives_the_schemas_default(key: str) -> None:
 
 
 def _applied(settings: Any, example: dict[str, Any], path: str) -> None:
-    """Every key the example sets has its value in the loaded settings."""
+    """Every key the example sets has its value in the loaded settings (a map of sections by
+    name, such as ``models``, entry by entry)."""
     for key, value in example.items():
         actual = getattr(settings, key)
         if dataclasses.is_dataclass(actual) and isinstance(value, dict):
             _applied(actual, value, f"{path}{key}.")
+        elif isinstance(actual, dict) and any(map(dataclasses.is_dataclass, actual.values())):
+            assert set(actual) == set(value), f"{path}{key}"
+            for name, entry in value.items():
+                _applied(actual[name], entry, f"{path}{key}.{name}.")
         else:
             assert actual == value, f"{path}{key}"
 

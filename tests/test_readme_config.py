@@ -28,10 +28,15 @@ README_CONFIG = load_module("readme_config", SCRIPT)
 EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.documented_examples()
 
 
-def test_the_docs_have_the_pipeline_examples_and_the_configuration_pages() -> None:
-    assert {"pipeline", "pipeline-cross-account", "api-key", "office-hours", "alarms"} <= set(
-        EXAMPLES
-    )
+def test_the_docs_have_the_three_model_pipeline_and_configuration_examples() -> None:
+    assert {
+        "three-models",
+        "pipeline",
+        "pipeline-cross-account",
+        "api-key",
+        "office-hours",
+        "alarms",
+    } <= set(EXAMPLES)
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,15 @@
 ``InferenceApi``, ``KeepWarm``, ``EndpointAlarms``, the dashboard and provisioned-concurrency
 scaling take an :class:`IServerlessEndpoint`: a ``ServerlessEndpoint`` built in this app, or
 one defined elsewhere and imported with ``ServerlessEndpoint.from_endpoint_attributes``.
-``EndpointAlarms`` reads the API and the keep-warm pinger through :class:`ApiMetrics` and
-:class:`KeepWarmMetrics`. This module imports no construct module, so every construct module
-may import it.
+``EndpointAlarms`` reads the API, the keep-warm pinger and a fan-out through
+:class:`ApiMetrics`, :class:`KeepWarmMetrics` and :class:`FanOutMetrics`. This module imports
+no construct module, so every construct module may import it.
 """
 
 from typing import Any
 
 import typing_extensions
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 
@@ -143,6 +144,39 @@ class KeepWarmMetrics(typing_extensions.Protocol):
 
     def metric_suspected_cold_starts(self) -> cloudwatch.Metric:
         """Successful pings slow enough to suspect a cold start (``SuspectedColdStarts``)."""
+        ...
+
+
+class FanOutMetrics(typing_extensions.Protocol):
+    """What ``EndpointAlarms`` needs from a fan-out (``ModelFanOut``)."""
+
+    @property
+    def deadline(self) -> Duration:
+        """How long a request may take as a whole."""
+        ...
+
+    def metric_invocations(self) -> cloudwatch.Metric:
+        """Requests the function ran (Lambda ``Invocations``)."""
+        ...
+
+    def metric_errors(self) -> cloudwatch.Metric:
+        """Runs that crashed or timed out (Lambda ``Errors``)."""
+        ...
+
+    def metric_throttles(self) -> cloudwatch.Metric:
+        """Requests Lambda refused for lack of concurrency (``Throttles``)."""
+        ...
+
+    def metric_duration(self) -> cloudwatch.Metric:
+        """Time the function ran, in milliseconds (``Duration``)."""
+        ...
+
+    def metric_failed_requests(self) -> cloudwatch.Metric:
+        """Requests answered with an error status (``FailedRequests``)."""
+        ...
+
+    def metric_partial_answers(self) -> cloudwatch.Metric:
+        """200 answers without some optional member's (``PartialAnswers``)."""
         ...
 
 

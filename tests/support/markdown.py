@@ -16,7 +16,8 @@ FRAGMENTS = {
 _FENCE = re.compile(r"^(?P<indent>[ ]*)```(?P<language>[\w-]*)[ ]*$")
 _MARKER = re.compile(r"^\s*<!-- (?P<marker>[^>]*?) -->\s*$")
 _LINK = re.compile(r"!?\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
-_INLINE_CODE = re.compile(r"`[^`]*`")
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+"""A code span: a run of backticks up to the next run of as many (CommonMark)."""
 _HEADING = re.compile(r"^(#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
 
@@ -101,12 +102,33 @@ def code_blocks(path: str) -> list[CodeBlock]:
     return blocks
 
 
+def _paragraphs(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """The runs of non-blank lines outside fenced code blocks, joined, with the number of
+    their first line: a link's text may wrap onto the next line."""
+    start, run = 0, list[str]()
+    for number, line in [*_prose(lines), (len(lines) + 1, "")]:
+        if line.strip() and (not run or number == start + len(run)):
+            start = start if run else number
+            run.append(line)
+            continue
+        if run:
+            yield start, "\n".join(run)
+        start, run = number, [line] if line.strip() else []
+
+
 def links(path: str) -> list[Link]:
-    """Every link and image of a page, outside code blocks and inline code."""
+    """Every link and image of a page, outside code blocks and inline code, with the line it
+    starts on."""
+    return text_links(path, (ROOT / path).read_text())
+
+
+def text_links(path: str, text: str) -> list[Link]:
+    """Every link and image of the Markdown ``text`` of ``path`` (see ``links``)."""
     found: list[Link] = []
-    for number, line in _prose(_lines(path)):
-        for match in _LINK.finditer(_INLINE_CODE.sub("", line)):
-            found.append(Link(path, number, match["target"]))
+    for number, paragraph in _paragraphs(text.split("\n")):
+        text = _INLINE_CODE.sub(lambda code: "\n" * code[0].count("\n"), paragraph)
+        for match in _LINK.finditer(text):
+            found.append(Link(path, number + text.count("\n", 0, match.start()), match["target"]))
     return found
 
 
