@@ -212,10 +212,9 @@ def test_an_override_applies_to_every_model_of_an_environment_with_models() -> N
     config = load_config(
         {"environments": {"multi": {"models": models}}, "endpoint.model_directory": EXAMPLE}
     )
-    assert [m.endpoint.model_directory for m in config.environments["multi"].models.values()] == [
-        EXAMPLE,
-        EXAMPLE,
-    ]
+    loaded = config.environments["multi"].models
+    assert loaded is not None
+    assert [model.endpoint.model_directory for model in loaded.values()] == [EXAMPLE, EXAMPLE]
 
 
 def test_a_models_directory_is_checked_under_its_key_path(tmp_path: Path) -> None:
