@@ -28,8 +28,9 @@ README_CONFIG = load_module("readme_config", SCRIPT)
 EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.documented_examples()
 
 
-def test_the_docs_have_the_three_model_pipeline_and_configuration_examples() -> None:
+def test_the_docs_have_the_examples_of_each_feature() -> None:
     assert {
+        "model-directory",
         "three-models",
         "pipeline",
         "pipeline-cross-account",
