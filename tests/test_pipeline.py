@@ -540,11 +540,6 @@ CDK_ASSETS = ROOT / "node_modules" / ".bin" / "cdk-assets"
 @pytest.mark.skipif(
     not CDK_ASSETS.exists(), reason="needs the pinned cdk-assets (make .stamps/node)"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="cdk-assets 4.7.3, the newest on npm, reads asset manifests up to schema 54; "
-    "aws-cdk-lib 2.275.0 writes schema 55 (docs/pipeline.md)",
-)
 def test_pinned_cdk_assets_reads_the_asset_manifests_of_the_stages(
     configured: SynthesizedPipeline,
 ) -> None:

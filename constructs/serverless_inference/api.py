@@ -22,6 +22,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from serverless_inference import nag
+from serverless_inference.api_access_logs import AccessLogGroup
 from serverless_inference.api_auth import (
     ApiAuth,
     check_auth,
@@ -203,7 +204,7 @@ class InferenceApi(Construct):
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 tracing_enabled=options.get("tracing_enabled", False),
-                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
+                access_log_destination=AccessLogGroup(self.access_log_group),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
         )
