@@ -39,8 +39,8 @@ class EndpointSettings:
     endpoint_name: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     log_retention_days: int | None = DEFAULT_LOG_RETENTION_DAYS
-    """Retention of the endpoint's log group; ``None`` (``null``) leaves the group to
-    SageMaker: never expires, kept after the stack is deleted. Default: 30."""
+    """Retention of the endpoint's log group; ``None`` (``null``): never expires, kept after
+    the stack is deleted or the endpoint replaced. Default: 30."""
 
     def props(self) -> EndpointOptions:
         """The ``ServerlessInference`` endpoint props: the model on AWS's Hugging Face image."""
