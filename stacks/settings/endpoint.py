@@ -20,6 +20,10 @@ GPU_IMAGE_TAG: Final = re.compile(r"(^|-)(gpu|cu[0-9]+|neuronx?)(-|$)")
 """What names a build for GPUs (``-gpu-``, ``-cu118-``) or AWS Inferentia (``-neuronx-``) in
 the tags of AWS's Hugging Face inference images."""
 IMAGE_TAG_PATTERN: Final = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+MODEL_SERVER_WORKERS: Final = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
+"""AWS recommends one worker (one copy of the model) in a serverless container; the Hugging
+Face image starts one per vCPU unless this variable says otherwise. ``endpoint.environment``
+may set it."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,12 @@ class EndpointSettings:
             "image": ContainerImage.hugging_face_inference(
                 self.image_tag, registry_account=self.registry_account
             ),
-            "environment": {"HF_MODEL_ID": self.model_id, "HF_TASK": self.task, **self.environment},
+            "environment": {
+                "HF_MODEL_ID": self.model_id,
+                "HF_TASK": self.task,
+                **MODEL_SERVER_WORKERS,
+                **self.environment,
+            },
             "memory_size_mb": self.memory_size_mb,
             "max_concurrency": self.max_concurrency,
             "provisioned_concurrency": self.provisioned_concurrency,
