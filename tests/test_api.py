@@ -284,6 +284,30 @@ def test_cors_preflight_is_the_only_unauthenticated_method() -> None:
     assert len(methods(template, "OPTIONS")) == 2
 
 
+def test_cors_preflight_allows_the_headers_of_every_auth_mode_and_browser_sigv4() -> None:
+    _, template = iam_api()
+    for options in methods(template, "OPTIONS"):
+        headers = options["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"]
+        assert allowed.startswith("'") and allowed.endswith("'")
+        # SigV4 signed in a browser: the signature, its date, the session token of temporary
+        # credentials, the payload hash and the SDK's user agent; an API key; the forwarded
+        # SageMaker headers
+        assert set(allowed.strip("'").split(",")) == {
+            "Authorization",
+            "X-Amz-Date",
+            "X-Amz-Security-Token",
+            "X-Amz-Content-Sha256",
+            "X-Amz-User-Agent",
+            "X-Api-Key",
+            "Content-Type",
+            "Accept",
+            "X-Amzn-SageMaker-Custom-Attributes",
+        }
+        # every header CDK allows by default is among them
+        assert set(apigw.Cors.DEFAULT_HEADERS) <= set(allowed.strip("'").split(","))
+
+
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "'https://app.example.com'",
     "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",

@@ -47,6 +47,7 @@ from serverless_inference.api_options import (
 )
 from serverless_inference.api_responses import (
     ACCESS_LOG_FORMAT,
+    CORS_ALLOWED_REQUEST_HEADERS,
     CORS_EXPOSED_HEADERS,
     ERROR_MAPPING,
     FORWARDED_REQUEST_HEADERS,
@@ -271,13 +272,7 @@ class InferenceApi(Construct):
             resource.add_cors_preflight(
                 allow_origins=[self._cors_allow_origin],
                 allow_methods=["POST", "OPTIONS"],
-                allow_headers=[
-                    *FORWARDED_REQUEST_HEADERS,
-                    "Authorization",
-                    "X-Amz-Date",
-                    "X-Amz-Security-Token",
-                    "X-Api-Key",
-                ],
+                allow_headers=list(CORS_ALLOWED_REQUEST_HEADERS),
                 expose_headers=list(CORS_EXPOSED_HEADERS),
             )
         auth = self.auth
