@@ -27,7 +27,11 @@ from serverless_inference.alarm_specs import (
     alarm_name,
 )
 from serverless_inference.alarm_thresholds import AlarmThresholds, describe_threshold
-from serverless_inference.alarm_topic import new_alarm_topic
+from serverless_inference.alarm_topic import (
+    check_given_topics,
+    new_alarm_topic,
+    require_topic_region,
+)
 from serverless_inference.dashboard import build_dashboard
 from serverless_inference.interfaces import ApiMetrics, IServerlessEndpoint, KeepWarmMetrics
 from serverless_inference.validation import Problems, is_number, is_token
@@ -148,7 +152,10 @@ class EndpointAlarms(Construct):
         check_price_per_gb_second(problems, "price_per_gb_second", price_per_gb_second)
         if not is_token(prefix) and not _ALARM_NAME_PREFIX.match(prefix):
             problems.add("alarm_name_prefix", prefix, "1 to 200 characters of [A-Za-z0-9_.:/+=@ -]")
+        given_topics = {"topic": topic, "pager_topic": pager_topic}
+        check_given_topics(problems, self, given_topics, email_addresses)
         problems.raise_if_any()
+        require_topic_region(self, given_topics.values())
 
         self.endpoint = endpoint
         self.thresholds = thresholds
