@@ -19,6 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from serverless_inference.alarm_keep_warm import check_keep_warm_pings
 from serverless_inference.alarm_specs import (
     ALARM_SPECS,
     CRITICAL_KINDS,
@@ -33,7 +34,12 @@ from serverless_inference.alarm_topic import (
     require_topic_region,
 )
 from serverless_inference.dashboard import build_dashboard
-from serverless_inference.interfaces import ApiMetrics, IServerlessEndpoint, KeepWarmMetrics
+from serverless_inference.interfaces import (
+    ApiMetrics,
+    IServerlessEndpoint,
+    KeepWarmMetrics,
+    KeepWarmPings,
+)
 from serverless_inference.validation import Problems, is_number, is_token
 from serverless_inference_runtime.limits import MEMORY_SIZES_MB
 
@@ -152,6 +158,18 @@ class EndpointAlarms(Construct):
         check_price_per_gb_second(problems, "price_per_gb_second", price_per_gb_second)
         if not is_token(prefix) and not _ALARM_NAME_PREFIX.match(prefix):
             problems.add("alarm_name_prefix", prefix, "1 to 200 characters of [A-Za-z0-9_.:/+=@ -]")
+        if (
+            isinstance(keep_warm, KeepWarmPings)
+            and keep_warm.enabled
+            and AlarmKind.CONCURRENCY_UTILIZATION_HIGH not in disabled_kinds
+        ):
+            check_keep_warm_pings(
+                problems,
+                threshold=thresholds.concurrency_utilization_high,
+                concurrency=keep_warm.concurrency,
+                max_concurrency=endpoint.max_concurrency,
+                interval_minutes=keep_warm.ping_interval_minutes,
+            )
         given_topics = {"topic": topic, "pager_topic": pager_topic}
         check_given_topics(problems, self, given_topics, email_addresses)
         problems.raise_if_any()

@@ -26,10 +26,12 @@ from serverless_inference.keep_warm_options import (
     KeepWarmOptions,
     check_keep_warm_props,
     check_raw_schedule,
+    provisioned_concurrency_covers,
     schedule_expression,
 )
 from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic, new_metric
 from serverless_inference.runtime_code import runtime_code
+from serverless_inference.schedules import rate_minutes as rate_minutes_of
 from serverless_inference.validation import Problems, is_token
 from serverless_inference_runtime.keep_warm import contract
 from serverless_inference_runtime.limits import LAMBDA_NAMESPACE
@@ -167,16 +169,17 @@ class KeepWarm(Construct):
         endpoint.grant_invoke(self.function)
         self._depend_on_policy_only()
 
+        interval = rate_minutes if rate_minutes is not None else DEFAULT_RATE_MINUTES
         self.schedule_expression = (
             schedule
             if schedule is not None
-            else schedule_expression(
-                rate_minutes if rate_minutes is not None else DEFAULT_RATE_MINUTES,
-                active_hours,
-                active_days,
-                time_zone,
-            )
+            else schedule_expression(interval, active_hours, active_days, time_zone)
         )
+        self.ping_interval_minutes: float | None = (
+            interval if schedule is None else rate_minutes_of(schedule.expression_string)
+        )
+        """Minutes between runs (within the active window, if any); ``None`` for a raw
+        ``schedule`` that is not a ``rate(...)`` expression."""
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -227,12 +230,7 @@ class KeepWarm(Construct):
         return role
 
     def _warn_when_covered(self, provisioned_concurrency: int | None, concurrency: int) -> None:
-        if (
-            provisioned_concurrency is not None
-            and not is_token(provisioned_concurrency)
-            and not is_token(concurrency)
-            and provisioned_concurrency >= concurrency
-        ):
+        if provisioned_concurrency_covers(provisioned_concurrency, concurrency):
             Annotations.of(self).add_warning_v2(
                 WARNING_ID_COVERED,
                 f"The endpoint's provisioned concurrency ({provisioned_concurrency}) already "

@@ -11,8 +11,8 @@ from serverless_inference.api import InferenceApi
 from serverless_inference.api_options import ApiOptions
 from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
 from serverless_inference.keep_warm import KeepWarm
-from serverless_inference.keep_warm_options import KeepWarmOptions
-from serverless_inference.validation import Problems, is_token
+from serverless_inference.keep_warm_options import KeepWarmOptions, provisioned_concurrency_covers
+from serverless_inference.validation import Problems
 from serverless_inference_runtime.keep_warm.contract import DEFAULT_CONCURRENCY
 
 
@@ -67,11 +67,8 @@ class ServerlessInference(Construct):
         )
         keep_warm_concurrency = keep_warm_options.get("concurrency", DEFAULT_CONCURRENCY)
         provisioned_concurrency = self.endpoint.provisioned_concurrency
-        covered = (
-            keep_warm is not False
-            and provisioned_concurrency is not None
-            and not is_token(provisioned_concurrency)
-            and provisioned_concurrency >= keep_warm_concurrency
+        covered = keep_warm is not False and provisioned_concurrency_covers(
+            provisioned_concurrency, keep_warm_concurrency
         )
         if covered:
             Annotations.of(self).add_info(
