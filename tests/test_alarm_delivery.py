@@ -288,7 +288,9 @@ def test_a_topic_of_the_stacks_own_region_needs_no_rule() -> None:
 
 def test_fails_when_a_region_agnostic_stacks_topics_are_in_two_regions() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match=r"pager_topic must be a topic in the same region as topic"):
+    with pytest.raises(
+        ValueError, match=r"pager_topic must be a topic in the same region as topic"
+    ):
         _alarms(
             stack,
             topic=_imported(stack, US_TOPIC_ARN),

@@ -2,6 +2,7 @@
 CloudWatch's evaluation of the synthesized alarm (``alarm_evaluator``), in ``EndpointAlarms``
 and in the app's loader."""
 
+import typing
 from typing import Any
 
 import pytest
@@ -44,7 +45,7 @@ def _concurrency_alarm(threshold: float) -> dict[str, Any]:
     thresholds = AlarmThresholds(concurrency_utilization_high=threshold)
     EndpointAlarms(stack, "Alarms", endpoint=endpoint, thresholds=thresholds)
     (alarm,) = [
-        resource["Properties"]
+        typing.cast(dict[str, Any], resource["Properties"])
         for resource in resources_of_type(linted_template(stack), "AWS::CloudWatch::Alarm").values()
         if resource["Properties"].get("MetricName") == METRIC
     ]
@@ -75,9 +76,13 @@ def test_the_rule_is_exactly_when_cloudwatch_would_fire_on_pings_alone(threshold
 def test_the_quietest_interval_is_the_first_that_cannot_fire() -> None:
     quietest = quietest_interval_minutes()
     assert quietest == 8  # 3 of 3 five-minute periods: runs 7.5 minutes apart reach 2 at most
-    full = {"concurrency": 1, "max_concurrency": 1, "threshold": 1.0}
-    assert pings_fire_concurrency_alarm(**full, interval_minutes=quietest - 1)
-    assert not pings_fire_concurrency_alarm(**full, interval_minutes=quietest)
+    for interval, fires in ((quietest - 1, True), (quietest, False)):
+        assert (
+            pings_fire_concurrency_alarm(
+                concurrency=1, max_concurrency=1, threshold=1.0, interval_minutes=interval
+            )
+            is fires
+        )
 
 
 def _alarms_with_keep_warm(
