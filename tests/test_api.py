@@ -1,12 +1,13 @@
 """InferenceApi: template assertions, validation, auth modes, metrics and the default app."""
 
 import json
+import typing
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnElement, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_logs as logs
@@ -472,6 +473,40 @@ def test_json_access_logs_to_a_log_group_with_retention() -> None:
     assert log_group["Properties"]["RetentionInDays"] == 30
     _, custom = custom_api()
     custom.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
+
+
+def _execution_log_group(api: InferenceApi, template: Template) -> tuple[str, dict[str, Any]]:
+    """The stage's execution-log group: its logical id and resource."""
+    rest_api_id = Stack.of(api).get_logical_id(
+        typing.cast(CfnElement, api.rest_api.node.default_child)
+    )
+    name = {
+        "Fn::Join": [
+            "",
+            ["API-Gateway-Execution-Logs_", {"Ref": rest_api_id}, f"/{api.stage_name}"],
+        ]
+    }
+    (found,) = [
+        (group_id, group)
+        for group_id, group in resources_of_type(template, "AWS::Logs::LogGroup").items()
+        if group["Properties"].get("LogGroupName") == name
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("api_of", "days"), [(iam_api, 30), (custom_api, 7)])
+def test_the_stack_owns_the_stages_execution_log_group_before_api_gateway_writes_to_it(
+    api_of: Any, days: int
+) -> None:
+    """API Gateway creates ``API-Gateway-Execution-Logs_<api id>/<stage>`` itself on the first
+    log line, without retention and outside the stack: the stack creates it first, with the
+    API's retention, and deletes it with the stack."""
+    api, template = api_of()
+    group_id, group = _execution_log_group(api, template)
+    assert group["Properties"]["RetentionInDays"] == days
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
+    assert group_id in stage["DependsOn"]
 
 
 def test_regional_endpoint_and_binary_media_types() -> None:

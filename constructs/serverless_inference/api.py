@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Final, Unpack
 
 import jsii
-from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, Stack
+from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -63,6 +63,8 @@ from serverless_inference.validation import Problems
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
+EXECUTION_LOG_GROUP_PREFIX: Final = "API-Gateway-Execution-Logs_"
+"""API Gateway writes a stage's execution logs to ``API-Gateway-Execution-Logs_<id>/<stage>``."""
 _MEANING: Final = {
     "Count": COUNT,
     "4XXError": COUNT,
@@ -158,9 +160,8 @@ class InferenceApi(Construct):
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
-        )
+        log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
+        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
@@ -204,6 +205,17 @@ class InferenceApi(Construct):
         """URL of the stage (``https://<id>.execute-api.<region>.amazonaws.com/<stage>/``)."""
         self.stage = self.rest_api.deployment_stage
         self.stage_name = stage_name
+        # API Gateway creates the execution-log group on the stage's first log line, outside the
+        # stack, with no retention, and leaves it after `cdk destroy`. Its name is known before
+        # the stage exists, so the stack creates it first, and deletes it.
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"{EXECUTION_LOG_GROUP_PREFIX}{self.rest_api.rest_api_id}/{stage_name}",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.stage.node.add_dependency(self.execution_log_group)
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when

@@ -120,11 +120,9 @@ class KeepWarm(Construct):
         self.enabled = enabled
         self._warn_when_covered(endpoint.provisioned_concurrency, concurrency)
 
+        self._log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=options.get("log_retention", DEFAULT_LOG_RETENTION),
-            removal_policy=RemovalPolicy.DESTROY,
+            self, "LogGroup", retention=self._log_retention, removal_policy=RemovalPolicy.DESTROY
         )
         self.role = iam.Role(
             self,
@@ -268,6 +266,7 @@ class KeepWarm(Construct):
             "EndpointConfigName", resource.endpoint_config_name
         )
         _drop_redundant_provider_dependency(Stack.of(self))
+        _log_provider_to_the_stack(Stack.of(self), self._log_retention)
         return trigger
 
     def metric(self, metric_name: str, **options: Any) -> cloudwatch.Metric:
@@ -312,6 +311,7 @@ class KeepWarm(Construct):
 
 
 _TRIGGER_PROVIDER_ID = "AWSCDK.TriggerCustomResourceProviderCustomResourceProvider"
+_TRIGGER_LOG_GROUP_ID = "TriggerProviderLogGroup"
 _INVOKE_CONFIG_ID = "EventInvokeConfig"
 """Id of the ``AWS::Lambda::EventInvokeConfig`` that CDK adds to a function or version."""
 
@@ -325,6 +325,25 @@ def _drop_redundant_provider_dependency(stack: Stack) -> None:
     handler = provider.node.try_find_child("Handler") if provider is not None else None
     if isinstance(handler, CfnResource):
         handler.add_deletion_override("DependsOn")
+
+
+def _log_provider_to_the_stack(stack: Stack, retention: logs.RetentionDays) -> None:
+    """Send CDK's trigger provider function's logs to a log group of the stack (once per stack,
+    id ``TriggerProviderLogGroup``, with the first ``KeepWarm``'s retention).
+
+    Lambda would write them to ``/aws/lambda/<generated function name>``, which it creates on
+    the first run, outside the stack and without retention, and which `cdk destroy` leaves.
+    The function's ``LoggingConfig.LogGroup`` names this group instead; its role's AWS basic
+    execution policy may write to any group.
+    """
+    provider = stack.node.try_find_child(_TRIGGER_PROVIDER_ID)
+    handler = provider.node.try_find_child("Handler") if provider is not None else None
+    if not isinstance(handler, CfnResource) or stack.node.try_find_child(_TRIGGER_LOG_GROUP_ID):
+        return
+    log_group = logs.LogGroup(
+        stack, _TRIGGER_LOG_GROUP_ID, retention=retention, removal_policy=RemovalPolicy.DESTROY
+    )
+    handler.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
 
 
 def _number(value: float) -> str:
