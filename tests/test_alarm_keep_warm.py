@@ -105,8 +105,8 @@ LIBRARY_MESSAGE = (
     "0.8: 4 keep-warm pings at once (the KeepWarm concurrency) every {interval} minutes (the KeepWarm "
     "schedule) fill 0.8 of the endpoint's max_concurrency (5) alone, so the critical alarm "
     "concurrency_utilization_high breaches in every period with no user traffic and the "
-    "composite alarm pages; or send fewer pings, ping every 8 minutes or less often (the "
-    "KeepWarm schedule), raise the endpoint's max_concurrency, or add "
+    "composite alarm pages; send fewer pings (the KeepWarm concurrency), ping every 8 minutes "
+    "or less often (the KeepWarm schedule), raise the endpoint's max_concurrency, or add "
     "concurrency_utilization_high to disabled, got 0.8"
 )
 
@@ -160,20 +160,52 @@ def test_keep_warm_that_cannot_fire_the_alarm_alone_is_accepted(
 # --- the app's loader ----------------------------------------------------------------------
 
 
-def test_the_loader_refuses_it_naming_the_keys() -> None:
+@pytest.mark.parametrize(
+    ("max_concurrency", "concurrency", "message"),
+    [
+        (
+            2,
+            2,
+            "environments.dev.alarms.thresholds.concurrency_utilization_high must be above 1, "
+            "which no threshold can be: 2 keep-warm pings at once (keep_warm.concurrency) every "
+            "5 minutes (keep_warm.rate_minutes) fill 1 of endpoint.max_concurrency (2) alone, so "
+            "the critical alarm concurrency_utilization_high breaches in every period with no "
+            "user traffic and the composite alarm pages; send fewer pings "
+            "(keep_warm.concurrency), ping every 8 minutes or less often "
+            "(keep_warm.rate_minutes), raise endpoint.max_concurrency, or add "
+            "concurrency_utilization_high to alarms.disabled, got 0.8",
+        ),
+        (
+            # one environment at max concurrency 1 with the default keep-warm: one ping fills it
+            1,
+            1,
+            "environments.dev.alarms.thresholds.concurrency_utilization_high must be above 1, "
+            "which no threshold can be: 1 keep-warm ping at once (keep_warm.concurrency) every "
+            "5 minutes (keep_warm.rate_minutes) fill 1 of endpoint.max_concurrency (1) alone, so "
+            "the critical alarm concurrency_utilization_high breaches in every period with no "
+            "user traffic and the composite alarm pages; ping every 8 minutes or less often "
+            "(keep_warm.rate_minutes), raise endpoint.max_concurrency, or add "
+            "concurrency_utilization_high to alarms.disabled, got 0.8",
+        ),
+        (
+            10,
+            9,
+            "environments.dev.alarms.thresholds.concurrency_utilization_high must be above 0.9: "
+            "9 keep-warm pings at once",
+        ),
+    ],
+)
+def test_the_loader_refuses_it_naming_the_keys(
+    max_concurrency: int, concurrency: int, message: str
+) -> None:
+    environment = {
+        "endpoint": {"max_concurrency": max_concurrency},
+        "keep_warm": {"concurrency": concurrency},
+    }
     with pytest.raises(ConfigurationError) as raised:
-        load_environments(
-            {"dev": {"endpoint": {"max_concurrency": 2}, "keep_warm": {"concurrency": 2}}}
-        )
-    assert problems_of(raised) == [
-        "environments.dev.alarms.thresholds.concurrency_utilization_high must be above 1: 2 "
-        "keep-warm pings at once (keep_warm.concurrency) every 5 minutes "
-        "(keep_warm.rate_minutes) fill 1 of endpoint.max_concurrency (2) alone, so the critical "
-        "alarm concurrency_utilization_high breaches in every period with no user traffic and "
-        "the composite alarm pages; or send fewer pings, ping every 8 minutes or less often "
-        "(keep_warm.rate_minutes), raise endpoint.max_concurrency, or add "
-        "concurrency_utilization_high to alarms.disabled, got 0.8"
-    ]
+        load_environments({"dev": environment}, serverless_concurrency_quota=20)
+    (problem,) = problems_of(raised)
+    assert problem.startswith(message)
 
 
 @pytest.mark.parametrize(

@@ -78,19 +78,25 @@ def check_keep_warm_pings(
     ):
         return
     share = concurrency / max_concurrency
+    reachable = share < ALARM_SPECS[KIND].max_threshold
     quietest = quietest_interval_minutes()
-    less_often = (
-        f", ping every {quietest} minutes or less often ({names['interval']})"
-        if quietest is not None
-        else ""
-    )
+    ways = [
+        *([f"send fewer pings ({names['concurrency']})"] if concurrency > 1 else []),
+        *(
+            [f"ping every {quietest} minutes or less often ({names['interval']})"]
+            if quietest is not None
+            else []
+        ),
+        f"raise {names['max_concurrency']}",
+        f"add {KIND.value} to {names['disabled']}",
+    ]
     problems.add(
         names["threshold"],
         threshold,
-        f"above {share:g}: {concurrency} keep-warm pings at once ({names['concurrency']}) "
-        f"every {interval_minutes:g} minutes ({names['interval']}) fill {share:g} of "
-        f"{names['max_concurrency']} ({max_concurrency}) alone, so the critical alarm "
-        f"{KIND.value} breaches in every period with no user traffic and the composite alarm "
-        f"pages; or send fewer pings{less_often}, raise {names['max_concurrency']}, or add "
-        f"{KIND.value} to {names['disabled']}",
+        f"above {share:g}{'' if reachable else ', which no threshold can be'}: "
+        f"{concurrency} keep-warm ping{'s' if concurrency != 1 else ''} at once "
+        f"({names['concurrency']}) every {interval_minutes:g} minutes ({names['interval']}) "
+        f"fill {share:g} of {names['max_concurrency']} ({max_concurrency}) alone, so the "
+        f"critical alarm {KIND.value} breaches in every period with no user traffic and the "
+        f"composite alarm pages; {', '.join(ways[:-1])}, or {ways[-1]}",
     )
