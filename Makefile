@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_DEPRECATED := quiet
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: synth test test-wheel lint typecheck unit deploy diff destroy bench clean
+.PHONY: synth test test-wheel lint typecheck unit deploy diff destroy bench bench-fan-out clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -52,6 +52,9 @@ test-wheel: $(STAMPS)/python ## Build both wheels, check their metadata, install
 
 bench: $(STAMPS)/python $(STAMPS)/node ## Synth time of this app vs a bare app, and the tests' time
 	$(BIN)/python scripts/bench.py
+
+bench-fan-out: $(STAMPS)/python ## The fan-out function's time against its slowest member (fake SageMaker)
+	$(BIN)/python scripts/bench_fan_out.py
 
 # ENV=dev: that environment's own stack only (never the pipeline stack). No ENV: every
 # top-level stack: each environment's, or the pipeline stack alone once cdk.json configures

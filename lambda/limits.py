@@ -28,6 +28,10 @@ MAX_IMAGE_BYTES: Final = 10 * 1024**3
 EPHEMERAL_DISK_BYTES: Final = 5 * 1024**3
 """Disk a serverless execution environment has, whatever its memory (5 GB)."""
 
+LAMBDA_SYNC_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
+"""Request and response limit of a synchronous Lambda invocation (6 MB): what the fan-out
+function may return."""
+
 INVOCATION_TIMEOUT_SECONDS: Final = 60
 """Time ``/invocations`` has to answer."""
 
@@ -142,6 +146,11 @@ METRIC_STATISTICS: Final[Mapping[tuple[str, str], DocumentedStatistics]] = {
     # "Types of metrics for Lambda functions": invocation metrics are viewed with Sum
     # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
     (LAMBDA_NAMESPACE, "Errors"): _listed("Sum"),
+    (LAMBDA_NAMESPACE, "Invocations"): _listed("Sum"),
+    (LAMBDA_NAMESPACE, "Throttles"): _listed("Sum"),
+    # Performance metrics: "view these metrics with the Average or Max statistic";
+    # "Duration also supports percentile statistics" (same page).
+    (LAMBDA_NAMESPACE, "Duration"): _listed("Average", "Maximum", percentiles=True),
 }
 """The statistics AWS documents for each AWS metric the constructs alarm on or plot, keyed
 by ``(namespace, metric name)``. Every alarm and dashboard widget uses only these: a

@@ -33,7 +33,7 @@ from stacks.quota import (
     check_concurrency_quota,
 )
 from stacks.schema import is_instance, parse_section
-from stacks.settings.environment import EnvironmentSettings
+from stacks.settings.environment import EnvironmentSettings, check_sections_of_models
 from stacks.settings.pipeline import PipelineSettings
 
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
@@ -84,6 +84,7 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
     environments: dict[str, EnvironmentSettings] = {}
     for name, raw in tree.items():
         path = f"{ENVIRONMENTS_CONTEXT_KEY}.{name}."
+        check_sections_of_models(problems.under(path), raw)
         settings = parse_section(EnvironmentSettings, raw, problems, path)
         if settings is not None:
             settings.check(problems.under(path))
@@ -115,10 +116,12 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
                 QuotaEntry(
                     placements[name].account,
                     placements[name].region,
-                    name,
-                    settings.endpoint.max_concurrency,
+                    name if key == "endpoint" else f"{name}.{key.removesuffix('.endpoint')}",
+                    endpoint.max_concurrency,
+                    None if key == "endpoint" else name,
                 )
                 for name, settings in environments.items()
+                for key, endpoint in settings.endpoints().items()
             ],
             quota,
         )

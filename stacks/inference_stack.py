@@ -13,8 +13,10 @@ from serverless_inference import (
     ServerlessInference,
     nag,
 )
+from serverless_inference.names import construct_id
 from stacks.settings.api import ApiSettings
 from stacks.settings.environment import EnvironmentSettings
+from stacks.settings.models import ModelSettings
 
 _NOT_COGNITO_REASONS: Final = {
     "iam": "api.auth is iam in cdk.json: every method requires SigV4 from an AWS principal "
@@ -29,29 +31,35 @@ _NOT_COGNITO_REASONS: Final = {
 
 
 class InferenceStack(Stack):
-    """One environment of the app: ``ServerlessInference`` configured from cdk.json."""
+    """One environment of the app: ``ServerlessInference`` configured from cdk.json, with one
+    model, or several (``models``) and fan-outs over them (``fan_outs``)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.inference = ServerlessInference(
-            self,
-            "Inference",
-            **settings.endpoint.props(),
-            api=settings.api.props(self),
-            keep_warm=settings.keep_warm.props(),
-            alarms=settings.alarms.props(self),
-        )
-        self.scaling = settings.scaling.apply(self.endpoint)
-        CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
-        CfnOutput(self, "EndpointArn", value=self.endpoint.endpoint_arn)
+        self.predict_path: str = settings.api.path
+        """The route of ``PredictUrl``: the model's, or the first model's of several."""
+        if settings.models is None:
+            self.inference = ServerlessInference(
+                self,
+                "Inference",
+                **settings.endpoint.props(),
+                api=settings.api.props(self),
+                keep_warm=settings.keep_warm.props(),
+                alarms=settings.alarms.props(self),
+            )
+            self.scaling = settings.scaling.apply(self.endpoint)
+            CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
+            CfnOutput(self, "EndpointArn", value=self.endpoint.endpoint_arn)
+        else:
+            self._add_models(settings, settings.models)
         if self.api is not None:
             _acknowledge_api_choices(self.api, settings.api)
             CfnOutput(
                 self,
                 "PredictUrl",
-                value=self.api.route_urls[settings.api.path],
+                value=self.api.route_urls[self.predict_path],
                 description="POST the model input here",
             )
             if self.api.api_key is not None:
@@ -60,6 +68,52 @@ class InferenceStack(Stack):
                     "ApiKeyId",
                     value=self.api.api_key.key_id,
                     description="aws apigateway get-api-key --include-value --api-key <id>",
+                )
+
+    def _add_models(self, settings: EnvironmentSettings, models: dict[str, ModelSettings]) -> None:
+        """Every model on one API, topic and dashboard, in the order of ``models`` (construct
+        ids come from the names, so the order moves nothing), then the fan-outs."""
+        (first, model), *others = models.items()
+        self.predict_path = model.route(first)
+        api = settings.api.props(self)
+        self.inference = ServerlessInference(
+            self,
+            "Inference",
+            name=first,
+            **model.endpoint.props(),
+            api={**api, "path": self.predict_path} if api is not False else False,
+            keep_warm=model.keep_warm.props(),
+            alarms=settings.alarms.props(self),
+        )
+        for name, other in others:
+            self.inference.add_model(
+                name,
+                path=other.route(name),
+                keep_warm=other.keep_warm.props(),
+                **other.endpoint.props(),
+            )
+        self.scaling = None
+        self.model_scaling = {
+            name: model.scaling.apply(self.inference.models[name]) for name, model in models.items()
+        }
+        """Each model's provisioned-concurrency autoscaling (``None``: off), by name."""
+        for name, fan_out in settings.fan_outs.items():
+            self.inference.add_fan_out(
+                name,
+                path=fan_out.route(name),
+                required=fan_out.required,
+                optional=fan_out.optional,
+                **fan_out.props(),
+            )
+        for name, endpoint in self.inference.models.items():
+            CfnOutput(self, f"{construct_id(name)}EndpointName", value=endpoint.endpoint_name)
+        if self.api is not None:
+            for path, url in self.api.route_urls.items():
+                CfnOutput(
+                    self,
+                    f"{construct_id(path.replace('/', '-'))}Url",
+                    value=url,
+                    description=f"POST /{path}",
                 )
 
     @property

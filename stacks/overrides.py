@@ -8,7 +8,8 @@ before its first dot is a plain name (letters, digits, ``_``, ``-``): CDK's keys
 they hold a ``:`` or start with ``@`` before any dot. Its value is text from the command
 line (``CliText``, read as the setting's type needs) or JSON from cdk.json.
 
-``-c endpoint.memory_size_mb=4096`` applies to every environment,
+``-c endpoint.memory_size_mb=4096`` applies to every environment (to every model of an
+environment with ``models``: ``endpoint``, ``keep_warm`` and ``scaling`` are each model's),
 ``-c environments.prod.endpoint.memory_size_mb=4096`` to one, ``-c pipeline.branch=x`` to the
 pipeline; a dotted key whose first part names no setting is an error.
 """
@@ -23,17 +24,23 @@ from typing import Any
 
 from serverless_inference.validation import Problems
 from stacks.settings.environment import EnvironmentSettings
+from stacks.settings.models import MODEL_SECTIONS
 
 ENVIRONMENTS_CONTEXT_KEY = "environments"
 PIPELINE_CONTEXT_KEY = "pipeline"
 _OVERRIDE_KEY = re.compile(r"[A-Za-z0-9_-]+\.")
-_ENVIRONMENT_KEYS = tuple(f.name for f in dataclasses.fields(EnvironmentSettings))
+_NAMED_SECTIONS = ("models", "fan_outs")
+"""Sections whose entries are named per environment: overridden only under ``environments.``"""
+_ENVIRONMENT_KEYS = tuple(
+    f.name for f in dataclasses.fields(EnvironmentSettings) if f.name not in _NAMED_SECTIONS
+)
 OVERRIDE_FORMS = (
     f"{ENVIRONMENTS_CONTEXT_KEY}.<name>.<key>",
     f"{PIPELINE_CONTEXT_KEY}.<key>",
     *(
         f"{name}.<key>" if dataclasses.is_dataclass(hint) else name
         for name, hint in typing.get_type_hints(EnvironmentSettings).items()
+        if name in _ENVIRONMENT_KEYS
     ),
 )
 """How a ``-c`` key may begin, for the error on one that begins otherwise."""
@@ -81,7 +88,13 @@ def with_overrides(
     one = {key: path for key, path in overrides.items() if path[0] == ENVIRONMENTS_CONTEXT_KEY}
     for key, path in every.items():
         for name in tree:
-            _apply(tree, name, path, context[key], problems, key)
+            models = tree[name].get("models") if isinstance(tree[name], dict) else None
+            if isinstance(models, dict) and path[0] in MODEL_SECTIONS:
+                # A section each model has of its own: the override applies to every model.
+                for model in models:
+                    _apply(models, model, path, context[key], problems, key)
+            else:
+                _apply(tree, name, path, context[key], problems, key)
     for key, path in one.items():
         if path[1] in tree:
             _apply(tree, path[1], path[2:], context[key], problems, key)

@@ -110,7 +110,7 @@ class InferenceStage(Stage):
                 actions=["execute-api:Invoke"],
                 resources=[
                     api.rest_api.arn_for_execute_api(
-                        "POST", "/" + settings.api.path, api.stage.stage_name
+                        "POST", "/" + self.stack.predict_path, api.stage.stage_name
                     )
                 ],
             )

@@ -26,8 +26,11 @@ class QuotaEntry:
     region: str | None
     """``None``: the region of the CLI's credentials, which can be any."""
     name: str
-    """The environment that deploys it, unique among the entries."""
+    """The environment that deploys it (``dev``), or one model of it (``dev.models.topic``),
+    unique among the entries."""
     max_concurrency: int
+    environment: str | None = None
+    """The environment, when ``name`` is one of its models. Default: - ``name``."""
 
     @property
     def placement(self) -> Placement:
@@ -56,6 +59,10 @@ def check_concurrency_quota(
     pipeline's stages; one update at a time is what is checked.)
     """
     placements = {entry.name: entry.placement for entry in entries}
+    environments = {
+        entry.name: entry.environment if entry.environment is not None else entry.name
+        for entry in entries
+    }
     shares = {entry.name: entry.max_concurrency for entry in entries}
     accounts = {entry.account for entry in entries if entry.account} | {None}
     regions = {entry.region for entry in entries if entry.region} | {None}
@@ -84,7 +91,7 @@ def check_concurrency_quota(
     )
     return [
         QuotaWarning(
-            tuple(sorted(group)),
+            tuple(sorted({environments[name] for name in group})),
             f"{_describe(group, placements)}: {_their(group)} endpoint.max_concurrency add up "
             f"to {_total(group, shares)} of serverless_concurrency_quota ({quota}), "
             f"leaving less than the {_largest_share(group, shares)} an update of the "

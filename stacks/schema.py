@@ -53,6 +53,8 @@ def _convert(hint: Any, value: Any, problems: Problems, path: str) -> Any:
     if dataclasses.is_dataclass(hint):
         section = parse_section(typing.cast(type, hint), value, problems, path + ".")
         return section if section is not None else _INVALID
+    if origin is dict and dataclasses.is_dataclass(typing.get_args(hint)[1]):
+        return _named_sections(typing.get_args(hint)[1], value, problems, path)
     if origin is dict and typing.get_args(hint)[1] is Any:
         value = plain(value)
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
@@ -78,6 +80,20 @@ def _convert(hint: Any, value: Any, problems: Problems, path: str) -> Any:
         return float(value) if hint is float else value
     problems.add(path, value, _describe(hint))
     return _INVALID
+
+
+def _named_sections(cls: Any, value: Any, problems: Problems, path: str) -> Any:
+    """An object of sections by name (``models``: one section per model), each parsed on its
+    own so that a bad one does not hide the others' problems."""
+    value = plain(value)
+    if not isinstance(value, dict):
+        problems.add(path, value, "an object with one entry per name")
+        return _INVALID
+    sections = {
+        str(name): parse_section(cls, raw, problems, f"{path}.{name}.")
+        for name, raw in value.items()
+    }
+    return {name: section for name, section in sections.items() if section is not None}
 
 
 def _from_text(hint: Any, value: Any) -> Any:

@@ -157,6 +157,41 @@ def test_keep_warm_that_cannot_fire_the_alarm_alone_is_accepted(
     linted_template(_alarms_with_keep_warm(alarms=alarms, **keep_warm))
 
 
+@pytest.mark.parametrize(
+    "alarms",
+    [
+        None,
+        # the model's own thresholds and disabled kinds are what its pings are checked with
+        {"thresholds": AlarmThresholds(concurrency_utilization_high=0.85)},
+        {"disabled": ["concurrency_utilization_high"]},
+    ],
+)
+def test_each_model_added_is_checked_with_its_own_keep_warm(alarms: dict[str, Any] | None) -> None:
+    # GIVEN alarms on a first model whose keep-warm pings are fine
+    stack = _alarms_with_keep_warm(concurrency=3)
+    watched = stack.node.find_child("Alarms")
+    assert isinstance(watched, EndpointAlarms)
+    # WHEN a second model's keep-warm fills 4 of its 5 environments
+    other = ServerlessEndpoint(
+        stack, "Other", image=ContainerImage.hugging_face_inference(), max_concurrency=5
+    )
+    pinger = KeepWarm(stack, "OtherKeepWarm", endpoint=other, concurrency=4)
+
+    def add() -> None:
+        watched.add_endpoint("other", other, keep_warm=pinger, **(alarms or {}))
+
+    if alarms is None:
+        # THEN it is refused, as for the first model
+        with pytest.raises(ValueError) as raised:
+            add()
+        assert str(raised.value) == LIBRARY_MESSAGE.format(interval=5).replace(
+            "EndpointAlarms props", "EndpointAlarms.add_endpoint"
+        )
+    else:
+        add()
+        linted_template(stack)
+
+
 # --- the app's loader ----------------------------------------------------------------------
 
 

@@ -20,6 +20,8 @@ from serverless_inference.alarm_specs import (
 )
 from serverless_inference_runtime.limits import INVOCATION_TIMEOUT_SECONDS, STARTUP_TIMEOUT_SECONDS
 from tests.alarm_evaluator import aggregate, states
+from tests.cdk_helpers import build_default_app
+from tests.test_readme_config import EXAMPLES
 
 PERIOD = 300
 HOURS = 2
@@ -49,6 +51,10 @@ def _history(bad_from: float, bad_until: float) -> dict[str, list[tuple[float, f
         publish("Invocation4XXErrors", time, 0)
         publish("ModelLatency", time, 60_000_000 if bad else 200_000)  # the 60 s limit
         publish("OverheadLatency", time, 180_000_000 if bad else 20_000)
+        # a fan-out over the cold models: crashing, throttled, and running to its timeout
+        publish("Errors", time, 1 if bad else 0)
+        publish("Throttles", time, 1 if bad else 0)
+        publish("Duration", time, 60_000 if bad else 400)
     for minute in range(IDLE_UNTIL, HOURS * 3600, 60):
         bad = bad_from <= minute < bad_until
         publish("ServerlessConcurrentExecutionsUtilization", minute, 1.0 if bad else 0.2)
@@ -70,7 +76,26 @@ def _composite_children(template: Template) -> dict[str, dict[str, Any]]:
 def test_the_composite_watches_six_children_in_the_default_app(dev_template: Template) -> None:
     assert {
         name.removeprefix("ServerlessInference-dev-") for name in _composite_children(dev_template)
-    } == {kind.value for kind in CRITICAL_KINDS}
+    } == {kind.value for kind in CRITICAL_KINDS if not kind.value.startswith("fan_out_")}
+
+
+@pytest.fixture(scope="module")
+def three_models_template() -> Template:
+    """The README's three-model environment, whose composite also watches the fan-out."""
+    _, stacks = build_default_app(EXAMPLES["three-models"])
+    return Template.from_stack(stacks["support"])
+
+
+def test_the_composite_watches_every_model_and_the_fan_out(
+    three_models_template: Template,
+) -> None:
+    names = set(_composite_children(three_models_template))
+    prefix = "ServerlessInference-support-"
+    fan_out = {f"{prefix}ticket-{kind}" for kind in CRITICAL_KINDS if kind.startswith("fan_out_")}
+    assert fan_out <= names
+    for model in ("sentiment", "entities", "topic"):
+        assert f"{prefix}{model}-model_latency" in names
+    assert f"{prefix}api_latency" in names
 
 
 @pytest.mark.parametrize("offset", range(0, PERIOD, 20))
@@ -90,6 +115,19 @@ def test_twenty_minutes_of_failure_put_every_child_in_alarm(dev_template: Templa
     deadline = (start + 20 * 60) // PERIOD  # the period in which the failure ends
     for name, alarm in _composite_children(dev_template).items():
         assert "ALARM" in states(alarm, history, PERIODS)[: deadline + 1], name
+
+
+@pytest.mark.parametrize("offset", range(0, PERIOD, 60))
+def test_a_cold_start_under_a_fan_out_pages_nobody_and_twenty_minutes_do(
+    three_models_template: Template, offset: int
+) -> None:
+    start = IDLE_UNTIL + offset
+    cold = _history(start, start + COLD_START_EPISODE_SECONDS)
+    sustained = _history(start, start + 20 * 60)
+    ends = (start + 20 * 60) // PERIOD
+    for name, alarm in _composite_children(three_models_template).items():
+        assert "ALARM" not in states(alarm, cold, PERIODS), name
+        assert "ALARM" in states(alarm, sustained, PERIODS)[: ends + 1], name
 
 
 def test_a_cold_start_touches_at_most_two_periods_and_paging_needs_three() -> None:

@@ -544,7 +544,7 @@ def test_fails_when_disabled_names_an_unknown_kind(
     with pytest.raises(
         ValueError,
         match=r"disabled must be a list of alarm kinds, each one of endpoint_5xx_error_rate, "
-        r"endpoint_4xx_error_rate, .*keep_warm_failed_pings, got 'model_latency_p99'",
+        r"endpoint_4xx_error_rate, .*fan_out_duration, got 'model_latency_p99'",
     ):
         EndpointAlarms(stack, "Alarms", endpoint=endpoint, disabled=["model_latency_p99"])
 

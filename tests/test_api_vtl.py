@@ -43,6 +43,7 @@ from cdk_nag import AwsSolutionsChecks
 from serverless_inference import ContainerImage, InferenceApi, ServerlessEndpoint, nag
 from serverless_inference.api_options import DEFAULT_BINARY_MEDIA_TYPES
 from tests.cdk_helpers import linted_template, new_stack
+from tests.support.redaction import REDACTION_CASES
 
 REQUEST_ID = "c0ffee00-1234-5678-9abc-def012345678"
 
@@ -490,44 +491,7 @@ PASSED_THROUGH: Final = {
 
 
 @pytest.mark.parametrize("response", PASSED_THROUGH.values(), ids=PASSED_THROUGH.keys())
-@pytest.mark.parametrize(
-    ("message", "redacted"),
-    [
-        (
-            "Endpoint foo of account 123456789012 not found.",
-            "Endpoint foo of account <account> not found.",
-        ),
-        (
-            "User: arn:aws:sts::123456789012:assumed-role/Api-Role/session-1 is not authorized",
-            "User: <arn> is not authorized",
-        ),
-        ("Could not read arn:aws-cn:s3:::models/model.tar.gz.", "Could not read <arn>."),
-        (
-            "Endpoint arn:aws-us-gov:sagemaker:us-gov-west-1:123456789012:endpoint/foo: busy",
-            "Endpoint <arn>: busy",
-        ),
-        ("arn:aws-iso-b:iam::123456789012:role/x, retry", "<arn>, retry"),
-        ("account=123456789012;", "account=<account>;"),
-        (
-            'model said: "arn:aws:s3:::b/k" can\'t load \\ 123456789012',
-            'model said: "<arn>" can\'t load \\ <account>',
-        ),
-        (
-            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
-            "Input 'text' must be \"a string\" \\ got 12345678901 or 1234567890123 tokens",
-        ),
-    ],
-    ids=[
-        "account",
-        "sts-arn",
-        "china-arn",
-        "govcloud-arn",
-        "iso-arn",
-        "account-in-text",
-        "quotes-and-backslashes",
-        "no-secret",
-    ],
-)
+@pytest.mark.parametrize(("message", "redacted"), REDACTION_CASES.values(), ids=REDACTION_CASES)
 def test_passed_through_messages_redact_account_ids_and_arns(
     method: dict[str, Any], response: Any, message: str, redacted: str
 ) -> None:

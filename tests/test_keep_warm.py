@@ -14,8 +14,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 
-from serverless_inference import ContainerImage, KeepWarm, ServerlessEndpoint
-from serverless_inference import keep_warm as keep_warm_module
+from serverless_inference import ContainerImage, KeepWarm, ServerlessEndpoint, functions
 from serverless_inference.schedules import EXPRESSION_FORMS as SCHEDULE_FORMS
 from serverless_inference_runtime.keep_warm import handler as keep_warm_handler
 from serverless_inference_runtime.keep_warm.contract import HANDLER
@@ -168,7 +167,7 @@ def test_disabled_keeps_the_resources_but_never_runs(disabled: Built) -> None:
 
 def test_function_is_small_bounded_and_never_piles_up(defaults: Built) -> None:
     function = defaults.function()["Properties"]
-    assert function["Runtime"] == keep_warm_module.RUNTIME.name == "python3.14"
+    assert function["Runtime"] == functions.RUNTIME.name == "python3.14"
     assert (
         function["Handler"] == HANDLER == "serverless_inference_runtime.keep_warm.handler.handler"
     )

@@ -1,9 +1,5 @@
-"""The keep-warm handler against a fake SageMaker Runtime on 127.0.0.1, through boto3.
-
-The handler builds its own client; ``AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`` (boto3's
-service-specific endpoint variable) points it at the fake, so the production code has
-no test hook and its real timeouts and retry settings are what the tests exercise.
-"""
+"""The keep-warm handler against a fake SageMaker Runtime on 127.0.0.1, through boto3
+(``tests.support.lambda_env``: the handler builds its own client, pointed at the fake)."""
 
 from __future__ import annotations
 
@@ -14,71 +10,53 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from serverless_inference_runtime import sagemaker_runtime
 from serverless_inference_runtime.keep_warm import handler as keep_warm_handler
 from tests.support.emf import specification_problems
-from tests.support.fake_runtime import FakeSageMakerRuntime, RecordedRequest, Reply
+from tests.support.fake_runtime import RecordedRequest, Reply
+from tests.support.lambda_env import (
+    FakeContext,
+    SettableFake,
+    fake_runtime_for,
+    set_aws_test_environment,
+)
 
 ENDPOINT = "sentiment-endpoint"
 
 
 @pytest.fixture()
-def kw() -> Iterator[ModuleType]:
-    """The handler module, with no SageMaker Runtime client left from another test (a client
-    keeps the endpoint URL it was created with)."""
-    sagemaker_runtime.client.cache_clear()
-    yield keep_warm_handler
-    sagemaker_runtime.client.cache_clear()
+def kw() -> ModuleType:
+    """The handler module."""
+    return keep_warm_handler
 
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and region, and the handler's settings: never a real AWS endpoint."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        # Nothing may reach AWS: an unset fake URL fails fast instead.
-        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": "http://127.0.0.1:9",
-        "ENDPOINT_NAME": ENDPOINT,
-        "PING_CONCURRENCY": "1",
-        "PING_TIMEOUT_SECONDS": "2",
-        "CONNECT_TIMEOUT_SECONDS": "1",
-        "METRIC_NAMESPACE": "ServerlessInference/KeepWarm",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "PING_PAYLOAD", "PING_CONTENT_TYPE", "COLD_START_THRESHOLD_MS"):
+    set_aws_test_environment(
+        monkeypatch,
+        ENDPOINT_NAME=ENDPOINT,
+        PING_CONCURRENCY="1",
+        PING_TIMEOUT_SECONDS="2",
+        CONNECT_TIMEOUT_SECONDS="1",
+        METRIC_NAMESPACE="ServerlessInference/KeepWarm",
+    )
+    for name in ("PING_PAYLOAD", "PING_CONTENT_TYPE", "COLD_START_THRESHOLD_MS"):
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture()
-def fake_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Start a fake with the behaviour the test sets on ``fake.behaviour``; point boto3 at it."""
-    holder: dict[str, Any] = {"behaviour": lambda _i, _r: Reply()}
-
-    def behaviour(index: int, request: RecordedRequest) -> Reply:
-        reply: Reply = holder["behaviour"](index, request)
-        return reply
-
-    with FakeSageMakerRuntime(behaviour) as fake:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", fake.url)
-        fake.set_behaviour = lambda b: holder.__setitem__("behaviour", b)  # type: ignore[attr-defined]
+def fake_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[SettableFake]:
+    """A fake with the behaviour the test sets (``set_behaviour``); boto3 pointed at it."""
+    with fake_runtime_for(monkeypatch) as fake:
         yield fake
-
-
-class FakeContext:
-    """The part of the Lambda context the handler reads."""
-
-    def __init__(self, remaining_ms: int = 120_000) -> None:
-        self._deadline = time.monotonic() + remaining_ms / 1000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._deadline - time.monotonic()) * 1000)
 
 
 def log_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -128,7 +106,7 @@ def test_pings_run_in_parallel(
         ("ThrottlingException", "throttled"),
         ("ModelError", "model_error"),
         ("ModelNotReadyException", "not_ready"),
-        ("ValidationError", "other"),
+        ("ValidationError", "validation_error"),
         ("InternalFailure", "other"),
         ("ServiceUnavailable", "other"),
     ],
@@ -209,7 +187,9 @@ def test_classify_maps_sdk_errors() -> None:
     )
     assert module.classify(client_error("AccessDeniedException"))[0] == "other"
     assert module.classify(ReadTimeoutError(endpoint_url="http://x"))[0] == "timeout"
-    assert module.classify(ConnectTimeoutError(endpoint_url="http://x"))[0] == "timeout"
+    assert module.classify(ConnectTimeoutError(endpoint_url="http://x"))[0] == "unreachable"
+    assert module.classify(EndpointConnectionError(endpoint_url="http://x"))[0] == "unreachable"
+    assert module.classify(client_error("ValidationError"))[0] == "validation_error"
     assert module.classify(OSError("boom")) == ("other", "OSError")
 
 
@@ -313,10 +293,12 @@ def test_log_line_holds_outcomes_and_embedded_metrics(
     assert sorted(ping["outcome"] for ping in record["pings"]) == ["ok", "ok", "ok", "throttled"]
     assert record["outcomes"] == {
         "ok": 3,
+        "validation_error": 0,
         "throttled": 1,
         "model_error": 0,
         "not_ready": 0,
         "timeout": 0,
+        "unreachable": 0,
         "other": 0,
     }
     assert summary["suspected_cold_starts"] == 1

@@ -111,10 +111,15 @@ def test_the_runtime_package_never_loads_the_cdk_and_only_its_aws_side_loads_bot
         "import serverless_inference_runtime.artifact_rules\n"
         "import serverless_inference_runtime.emf\n"
         "import serverless_inference_runtime.keep_warm.contract\n"
+        "import serverless_inference_runtime.fan_out.contract\n"
+        "import serverless_inference_runtime.error_answers\n"
     )
     assert not {"aws_cdk", "jsii", "boto3", "botocore"} & _top_level(shared)
     # the code that runs in AWS uses the SDK Lambda provides, and still no CDK
-    in_aws = _modules_after_importing("import serverless_inference_runtime.keep_warm.handler")
+    in_aws = _modules_after_importing(
+        "import serverless_inference_runtime.keep_warm.handler\n"
+        "import serverless_inference_runtime.fan_out.handler\n"
+    )
     assert "boto3" in _top_level(in_aws)
     assert not {"aws_cdk", "jsii"} & _top_level(in_aws)
 

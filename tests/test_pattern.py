@@ -173,3 +173,37 @@ def test_a_type_checker_refuses_misspelt_missing_and_untyped_props(tmp_path: Pat
     lines = {int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line}
     assert status == 1 and lines == {5, 6, 7, 8, 9}, out
     assert 'did you mean "memory_size_mb"' in out
+
+
+def test_named_models_and_a_fan_out_share_one_api_and_alarms() -> None:
+    stack = new_stack()
+    image = ContainerImage.hugging_face_inference()
+    pattern = ServerlessInference(stack, "Inference", name="sentiment", image=image)
+    pattern.add_model("entities", image=image, keep_warm=False)
+    fan_out = pattern.add_fan_out("ticket", required=["sentiment"], optional=["entities"])
+    assert pattern.api is not None and pattern.alarms is not None
+    assert list(pattern.api.route_urls) == ["sentiment", "entities", "ticket"]
+    assert fan_out.route_url == pattern.api.route_urls["ticket"]
+    assert pattern.endpoint.node.path == "TestStack/Inference/Models/Sentiment/Endpoint"
+    assert pattern.keep_warms == {"sentiment": pattern.keep_warm, "entities": None}
+    assert {"entities-model_latency", "ticket-fan_out_duration"} <= set(pattern.alarms.alarms)
+    linted_template(stack).resource_count_is("AWS::ApiGateway::RestApi", 1)
+
+
+@pytest.mark.parametrize(
+    ("add", "message"),
+    [
+        (
+            lambda p: p.add_fan_out("ticket", required=["predict", "other"]),
+            "required must be names of models: none, got 'predict'",
+        ),
+        (
+            lambda p: p.add_model("Other", image=ContainerImage.hugging_face_inference()),
+            "name must be a name matching ^[a-z][a-z0-9-]{0,31}$, got 'Other'",
+        ),
+    ],
+)
+def test_fails_when_a_fan_out_names_no_model_or_a_name_is_malformed(add: Any, message: str) -> None:
+    pattern, _ = _pattern(api=False, keep_warm=False, alarms=False)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        add(pattern)

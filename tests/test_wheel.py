@@ -152,6 +152,7 @@ def test_library_wheel_holds_the_constructs_the_runtime_and_type_information(
         "serverless_inference_runtime/limits.py",
         "serverless_inference_runtime/artifact_rules.py",
         "serverless_inference_runtime/keep_warm/handler.py",
+        "serverless_inference_runtime/fan_out/handler.py",
     } <= names
 
 

@@ -11,6 +11,8 @@ from serverless_inference.api import InferenceApi
 from serverless_inference.api_auth import ApiAuth
 from serverless_inference.api_options import ApiOptions
 from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
+from serverless_inference.fan_out import ModelFanOut
+from serverless_inference.fan_out_options import FanOutOptions
 from serverless_inference.images import ContainerImage, ModelData
 from serverless_inference.interfaces import IServerlessEndpoint
 from serverless_inference.keep_warm import KeepWarm
@@ -27,11 +29,13 @@ __all__ = [
     "ContainerImage",
     "EndpointAlarms",
     "EndpointOptions",
+    "FanOutOptions",
     "IServerlessEndpoint",
     "InferenceApi",
     "KeepWarm",
     "KeepWarmOptions",
     "ModelData",
+    "ModelFanOut",
     "ProvisionedConcurrencyScaling",
     "ServerlessEndpoint",
     "ServerlessInference",

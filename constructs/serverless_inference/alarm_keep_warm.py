@@ -15,10 +15,12 @@ again at an idle endpoint, which no deployment wants; each way out is a one-line
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 from serverless_inference.alarm_specs import ALARM_SPECS, AlarmKind
+from serverless_inference.alarm_thresholds import AlarmThresholds
+from serverless_inference.interfaces import KeepWarmPings
 from serverless_inference.validation import Problems, is_number
 
 KIND: Final = AlarmKind.CONCURRENCY_UTILIZATION_HIGH
@@ -100,3 +102,24 @@ def check_keep_warm_pings(
         f"critical alarm {KIND.value} breaches in every period with no user traffic and the "
         f"composite alarm pages; {', '.join(ways[:-1])}, or {ways[-1]}",
     )
+
+
+def check_pinger(
+    problems: Problems,
+    keep_warm: object,
+    *,
+    max_concurrency: int,
+    thresholds: AlarmThresholds,
+    disabled: Collection[AlarmKind],
+) -> None:
+    """:func:`check_keep_warm_pings` for the keep-warm pinger an ``EndpointAlarms`` watches,
+    in its props' names, when it says how it pings (``KeepWarmPings``, as ``KeepWarm`` does),
+    runs, and the alarm is not disabled."""
+    if isinstance(keep_warm, KeepWarmPings) and keep_warm.enabled and KIND not in disabled:
+        check_keep_warm_pings(
+            problems,
+            threshold=thresholds.concurrency_utilization_high,
+            concurrency=keep_warm.concurrency,
+            max_concurrency=max_concurrency,
+            interval_minutes=keep_warm.ping_interval_minutes,
+        )

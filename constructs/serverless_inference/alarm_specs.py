@@ -38,6 +38,9 @@ class AlarmKind(StrEnum):
     API_LATENCY = "api_latency"
     KEEP_WARM_ERRORS = "keep_warm_errors"
     KEEP_WARM_FAILED_PINGS = "keep_warm_failed_pings"
+    FAN_OUT_ERROR_RATE = "fan_out_error_rate"
+    FAN_OUT_THROTTLES = "fan_out_throttles"
+    FAN_OUT_DURATION = "fan_out_duration"
 
 
 CRITICAL_KINDS: Final = frozenset(
@@ -48,6 +51,9 @@ CRITICAL_KINDS: Final = frozenset(
         AlarmKind.MEMORY_UTILIZATION_HIGH,
         AlarmKind.API_5XX_ERROR_RATE,
         AlarmKind.API_LATENCY,
+        AlarmKind.FAN_OUT_ERROR_RATE,
+        AlarmKind.FAN_OUT_THROTTLES,
+        AlarmKind.FAN_OUT_DURATION,
     }
 )
 """The alarms whose ALARM state means users are hurt now: the composite alarm's rule.
@@ -72,6 +78,7 @@ RATE_KINDS: Final = frozenset(
         AlarmKind.ENDPOINT_4XX_ERROR_RATE,
         AlarmKind.API_5XX_ERROR_RATE,
         AlarmKind.API_4XX_ERROR_RATE,
+        AlarmKind.FAN_OUT_ERROR_RATE,
     }
 )
 """Alarms on ``errors / requests`` (metric math), zero below ``error_rate_min_requests``."""
@@ -83,6 +90,8 @@ class Unit(StrEnum):
     COUNT = "count"
     RATIO = "ratio"
     PERCENT = "percent"
+    DEADLINE_SHARE = "deadline_share"
+    """A share of a fan-out's deadline (0..1), compared with its duration in milliseconds."""
     MICROSECONDS = "microseconds"
     MILLISECONDS = "milliseconds"
 
@@ -311,6 +320,48 @@ ALARM_SPECS: Final[Mapping[AlarmKind, AlarmSpec]] = {
         comparison=GTE,
         missing_data=_NOT_BREACHING,
         max_threshold=1_000_000,
+    ),
+    AlarmKind.FAN_OUT_ERROR_RATE: AlarmSpec(
+        what="The fan-out function fails (crashes or runs out of time) on a share of requests, "
+        "for 15 minutes",
+        check_first="the fan-out function's log group for the exception or 'Task timed out', "
+        "then whether a deploy changed it",
+        unit=Unit.RATIO,
+        statistic="Sum",
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
+        comparison=GT,
+        missing_data=_NOT_BREACHING,
+        max_threshold=1,
+    ),
+    AlarmKind.FAN_OUT_THROTTLES: AlarmSpec(
+        what="Lambda refuses fan-out requests for lack of concurrency (clients get 500), for "
+        "15 minutes",
+        check_first="the account's Lambda concurrency (ConcurrentExecutions, other functions' "
+        "reservations) and the fan-out route's request rate",
+        unit=Unit.COUNT,
+        statistic="Sum",
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
+        comparison=GTE,
+        missing_data=_NOT_BREACHING,
+        max_threshold=1_000_000,
+    ),
+    AlarmKind.FAN_OUT_DURATION: AlarmSpec(
+        what="Fan-out requests run close to their deadline (p99): members time out next, for "
+        "15 minutes",
+        check_first="which member is slow (the function's log lines list each member's "
+        "latency), then that model's latency and cold-start alarms",
+        unit=Unit.DEADLINE_SHARE,
+        statistic="p99",
+        period=SUSTAINED_PERIOD,
+        evaluation_periods=SUSTAINED_PERIODS,
+        datapoints_to_alarm=SUSTAINED_PERIODS,
+        comparison=GTE,
+        missing_data=_NOT_BREACHING,
+        max_threshold=1,
     ),
 }
 

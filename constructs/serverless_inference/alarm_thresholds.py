@@ -64,14 +64,26 @@ class AlarmThresholds:
     """Default: 1 error in 5 minutes, in 2 of 3 periods."""
     keep_warm_failed_pings: int = 1
     """Default: 1 failed ping in 5 minutes, in 2 of 3 periods."""
+    fan_out_error_rate: float = 0.05
+    """Default: 0.05 (5 % of a fan-out's requests crash or time out), in 3 of 3 five-minute
+    periods."""
+    fan_out_throttles: int = 1
+    """Default: 1 throttled fan-out request in 5 minutes, in 3 of 3 periods."""
+    fan_out_duration: float = 0.8
+    """Default: 0.8 of the fan-out's deadline at p99, in 3 of 3 five-minute periods."""
     error_rate_min_requests: int = 10
     """Requests in a 5-minute period below which the error-rate alarms read 0: a few failed
     requests to a quiet endpoint are not an outage. Default: 10."""
 
-    def threshold_of(self, kind: AlarmKind) -> float:
-        """The CloudWatch ``Threshold`` of ``kind``, in the unit the metric is published in."""
+    def threshold_of(self, kind: AlarmKind, deadline_ms: float | None = None) -> float:
+        """The CloudWatch ``Threshold`` of ``kind``, in the unit the metric is published in
+        (a share of a fan-out's deadline: that share of ``deadline_ms``)."""
         value = getattr(self, kind.value)
         unit = ALARM_SPECS[kind].unit
+        if unit is Unit.DEADLINE_SHARE:
+            if deadline_ms is None:
+                raise ValueError(f"the threshold of {kind.value} is a share of a deadline")
+            return float(value) * deadline_ms
         if unit is Unit.MICROSECONDS:
             return _milliseconds(value) * 1000
         if unit is Unit.MILLISECONDS:
@@ -127,7 +139,7 @@ def check_threshold_values(problems: Problems, values: Mapping[str, Any]) -> Non
             continue
         if spec.unit is Unit.COUNT:
             problems.check_int_range(kind.value, value, 1, int(spec.max_threshold))
-        elif spec.unit is Unit.RATIO:
+        elif spec.unit in (Unit.RATIO, Unit.DEADLINE_SHARE):
             if not is_number(value) or not 0 < value <= 1:
                 problems.add(kind.value, value, "a ratio greater than 0 and at most 1")
         elif spec.unit is Unit.PERCENT:
@@ -159,6 +171,8 @@ def describe_threshold(kind: AlarmKind, thresholds: AlarmThresholds) -> str:
         shown = f"{_milliseconds(value)} ms"
     elif spec.unit is Unit.PERCENT:
         shown = f"{value} %"
+    elif spec.unit is Unit.DEADLINE_SHARE:
+        shown = f"{value} of the deadline"
     else:
         shown = f"{value}"
     comparison = {GTE: ">=", GT: ">", LT: "<"}[spec.comparison]

@@ -19,11 +19,17 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from serverless_inference.alarm_keep_warm import check_keep_warm_pings
+from serverless_inference.alarm_keep_warm import check_pinger
+from serverless_inference.alarm_metrics import (
+    AlarmMetrics,
+    api_alarm_metrics,
+    endpoint_alarm_metrics,
+    fan_out_alarm_metrics,
+    keep_warm_alarm_metrics,
+)
 from serverless_inference.alarm_specs import (
     ALARM_SPECS,
     CRITICAL_KINDS,
-    SUSTAINED_PERIOD,
     AlarmKind,
     alarm_name,
 )
@@ -33,15 +39,22 @@ from serverless_inference.alarm_topic import (
     new_alarm_topic,
     require_topic_region,
 )
-from serverless_inference.dashboard import build_dashboard
+from serverless_inference.dashboard import (
+    add_section,
+    build_dashboard,
+    endpoint_rows,
+    fan_out_rows,
+    keep_warm_rows,
+)
 from serverless_inference.interfaces import (
     ApiMetrics,
+    FanOutMetrics,
     IServerlessEndpoint,
     KeepWarmMetrics,
-    KeepWarmPings,
 )
+from serverless_inference.lazy import lazy_string
+from serverless_inference.names import check_name, named_scope
 from serverless_inference.validation import Problems, is_number, is_token
-from serverless_inference_runtime.limits import MEMORY_SIZES_MB
 
 DEFAULT_PRICE_PER_GB_SECOND: Final = 0.00002
 """On-demand serverless compute in us-east-1, USD per GB-second (check the pricing page)."""
@@ -121,12 +134,16 @@ class AlarmsOptions(TypedDict, total=False):
 
 
 class EndpointAlarms(Construct):
-    """Alarms, notifications and a dashboard for a serverless endpoint (and its API, keep-warm).
+    """Alarms, notifications and a dashboard for a serverless endpoint (and its API, keep-warm),
+    and for more models and fan-outs on the same topic, page and dashboard.
 
     :param endpoint: the endpoint to watch, built here or imported
         (``ServerlessEndpoint.from_endpoint_attributes``).
     :param api: the API in front of it. Default: - no API alarms.
     :param keep_warm: its keep-warm pinger. Default: - no keep-warm alarms.
+    :param name: the endpoint's model among several (``add_endpoint``): its alarms are named
+        ``<prefix>-<name>-<kind>`` and keyed ``<name>-<kind>``. Default: - ``<prefix>-<kind>``,
+        keyed ``<kind>``.
 
     The other props are :class:`AlarmsOptions`.
     """
@@ -139,6 +156,7 @@ class EndpointAlarms(Construct):
         endpoint: IServerlessEndpoint,
         api: ApiMetrics | None = None,
         keep_warm: KeepWarmMetrics | None = None,
+        name: str | None = None,
         **options: Unpack[AlarmsOptions],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -158,18 +176,15 @@ class EndpointAlarms(Construct):
         check_price_per_gb_second(problems, "price_per_gb_second", price_per_gb_second)
         if not is_token(prefix) and not _ALARM_NAME_PREFIX.match(prefix):
             problems.add("alarm_name_prefix", prefix, "1 to 200 characters of [A-Za-z0-9_.:/+=@ -]")
-        if (
-            isinstance(keep_warm, KeepWarmPings)
-            and keep_warm.enabled
-            and AlarmKind.CONCURRENCY_UTILIZATION_HIGH not in disabled_kinds
-        ):
-            check_keep_warm_pings(
-                problems,
-                threshold=thresholds.concurrency_utilization_high,
-                concurrency=keep_warm.concurrency,
-                max_concurrency=endpoint.max_concurrency,
-                interval_minutes=keep_warm.ping_interval_minutes,
-            )
+        if name is not None:
+            check_name(problems, "name", name, set())
+        check_pinger(
+            problems,
+            keep_warm,
+            max_concurrency=endpoint.max_concurrency,
+            thresholds=thresholds,
+            disabled=disabled_kinds,
+        )
         given_topics = {"topic": topic, "pager_topic": pager_topic}
         check_given_topics(problems, self, given_topics, email_addresses)
         problems.raise_if_any()
@@ -178,40 +193,58 @@ class EndpointAlarms(Construct):
         self.endpoint = endpoint
         self.thresholds = thresholds
         self.alarm_name_prefix = prefix
+        self._disabled = disabled_kinds
+        self._price_per_gb_second = price_per_gb_second
+        self._names: set[str] = set()
         self.topic: sns.ITopic = (
             topic if topic is not None else new_alarm_topic(self, alarm_name_prefix=prefix)
         )
         for address in email_addresses:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.pager_topic = pager_topic
-
-        metrics = self._alarm_metrics(endpoint, api, keep_warm)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for kind, metric in metrics.items():
-            if kind not in disabled_kinds:
-                self.alarms[kind.value] = self._alarm(kind, metric)
-
-        critical = [alarm for kind, alarm in self.alarms.items() if kind in CRITICAL_KINDS]
+        """Every alarm, keyed ``<kind>`` or ``<name>-<kind>`` (its name without the prefix)."""
+        self._critical: dict[str, cloudwatch.IAlarm] = {}
         self.composite_alarm: cloudwatch.CompositeAlarm | None = None
-        if critical:
-            self.composite_alarm = cloudwatch.CompositeAlarm(
-                self,
-                "ServiceUnhealthy",
-                composite_alarm_name=alarm_name(prefix, "service_unhealthy"),
-                alarm_description=(
-                    "The inference service is unhealthy: a critical alarm is in ALARM "
-                    f"({', '.join(sorted(kind for kind in self.alarms if kind in CRITICAL_KINDS))})"
-                    ", each after 15 minutes of sustained failure (never for one cold start)."
-                    " Check first: which child alarm fired (alarm history of this composite) "
-                    "and follow its 'Check first' line."
+
+        watched: list[tuple[Construct, str, str, AlarmMetrics]]
+        if name is None:
+            watched = [
+                (
+                    self,
+                    "",
+                    "endpoint " + endpoint.endpoint_name,
+                    endpoint_alarm_metrics(endpoint, thresholds),
                 ),
-                alarm_rule=cloudwatch.AlarmRule.any_of(*critical),
+            ]
+        else:
+            self._names.add(name)
+            watched = [self._model_part(name, endpoint, keep_warm, thresholds)]
+        if api is not None:
+            watched.append(
+                (
+                    self,
+                    "",
+                    "API in front of endpoint " + endpoint.endpoint_name,
+                    api_alarm_metrics(api, thresholds),
+                )
             )
-            page = cloudwatch_actions.SnsAction(
-                pager_topic if pager_topic is not None else self.topic
+        if keep_warm is not None and name is None:
+            watched.append(
+                (
+                    self,
+                    "",
+                    "keep-warm of endpoint " + endpoint.endpoint_name,
+                    keep_warm_alarm_metrics(keep_warm),
+                )
             )
-            self.composite_alarm.add_alarm_action(page)
-            self.composite_alarm.add_ok_action(page)
+        alarms = [
+            alarm
+            for scope_, key_prefix, subject, metrics in watched
+            for alarm in self._alarms(
+                scope_, key_prefix, subject, metrics, thresholds, disabled_kinds
+            )
+        ]
 
         self.dashboard: cloudwatch.Dashboard | None = None
         if options.get("dashboard", True):
@@ -221,126 +254,183 @@ class EndpointAlarms(Construct):
                 endpoint=endpoint,
                 api=api,
                 keep_warm=keep_warm,
-                alarms=[*self.alarms.values()],
+                alarms=alarms,
                 composite_alarm=self.composite_alarm,
                 thresholds=thresholds,
                 price_per_gb_second=price_per_gb_second,
                 name_prefix=prefix,
+                model_name=name,
             )
 
-    def _alarm_metrics(
+    def add_endpoint(
         self,
+        name: str,
         endpoint: IServerlessEndpoint,
-        api: ApiMetrics | None,
+        *,
+        keep_warm: KeepWarmMetrics | None = None,
+        thresholds: AlarmThresholds | None = None,
+        disabled: Collection[AlarmKind | str] | None = None,
+    ) -> list[cloudwatch.Alarm]:
+        """Watch one more model's endpoint (and its keep-warm) on this topic, page and
+        dashboard: its alarms are named ``<prefix>-<name>-<kind>``, its critical ones join the
+        composite alarm, and the dashboard gets a section for it. ``thresholds`` and
+        ``disabled``: Default: - this construct's. Returns the alarms created."""
+        problems = Problems("EndpointAlarms.add_endpoint")
+        check_name(problems, "name", name, self._names)
+        own_thresholds = thresholds if thresholds is not None else self.thresholds
+        own_thresholds.check(problems.under("thresholds."))
+        kinds = (
+            parse_alarm_kinds(problems, "disabled", disabled)
+            if disabled is not None
+            else self._disabled
+        )
+        check_pinger(
+            problems,
+            keep_warm,
+            max_concurrency=endpoint.max_concurrency,
+            thresholds=own_thresholds,
+            disabled=kinds,
+        )
+        problems.raise_if_any()
+        self._names.add(name)
+        scope, key_prefix, subject, metrics = self._model_part(
+            name, endpoint, keep_warm, own_thresholds
+        )
+        alarms = self._alarms(scope, key_prefix, subject, metrics, own_thresholds, kinds)
+        if self.dashboard is not None:
+            rows = endpoint_rows(endpoint, own_thresholds, self._price_per_gb_second)
+            if keep_warm is not None:
+                rows += keep_warm_rows(keep_warm)
+            add_section(
+                self.dashboard, f"Model {name}: endpoint {endpoint.endpoint_name}", rows, alarms
+            )
+        return alarms
+
+    def add_fan_out(self, name: str, fan_out: FanOutMetrics) -> list[cloudwatch.Alarm]:
+        """Watch a fan-out (``ModelFanOut``) on this topic, page and dashboard: its function's
+        error rate, throttles and duration against its deadline, named
+        ``<prefix>-<name>-<kind>``; the critical ones join the composite alarm. Returns the
+        alarms created."""
+        problems = Problems("EndpointAlarms.add_fan_out")
+        check_name(problems, "name", name, self._names)
+        problems.raise_if_any()
+        self._names.add(name)
+        deadline_ms = fan_out.deadline.to_milliseconds()
+        alarms = self._alarms(
+            named_scope(self, "FanOuts", name),
+            name + "-",
+            f"fan-out {name}, deadline {deadline_ms:g} ms",
+            fan_out_alarm_metrics(fan_out, self.thresholds),
+            self.thresholds,
+            self._disabled,
+            deadline_ms=deadline_ms,
+        )
+        if self.dashboard is not None:
+            add_section(
+                self.dashboard, f"Fan-out {name}", fan_out_rows(fan_out, self.thresholds), alarms
+            )
+        return alarms
+
+    def _model_part(
+        self,
+        name: str,
+        endpoint: IServerlessEndpoint,
         keep_warm: KeepWarmMetrics | None,
-    ) -> dict[AlarmKind, cloudwatch.IMetric]:
-        """The metric (or math expression) of every alarm kind that applies here."""
-
-        def spec_options(kind: AlarmKind) -> dict[str, Any]:
-            spec = ALARM_SPECS[kind]
-            return {"statistic": spec.statistic, "period": spec.period}
-
-        def rate(kind: AlarmKind, errors: cloudwatch.IMetric, requests: cloudwatch.IMetric) -> Any:
-            minimum = self.thresholds.error_rate_min_requests
-            return cloudwatch.MathExpression(
-                expression=f"IF(requests >= {minimum}, errors / MAX([errors, requests]), 0)",
-                using_metrics={"errors": errors, "requests": requests},
-                period=ALARM_SPECS[kind].period,
-                label=f"{kind.value} (ratio, 0 below {minimum} requests)",
-            )
-
-        K = AlarmKind  # noqa: N806 - a short alias keeps the table readable
-        invocations = endpoint.metric_invocations(statistic="Sum", period=SUSTAINED_PERIOD)
-        metrics: dict[AlarmKind, cloudwatch.IMetric] = {
-            K.ENDPOINT_5XX_ERROR_RATE: rate(
-                K.ENDPOINT_5XX_ERROR_RATE,
-                endpoint.metric_invocation_5xx_errors(**spec_options(K.ENDPOINT_5XX_ERROR_RATE)),
-                invocations,
-            ),
-            K.ENDPOINT_4XX_ERROR_RATE: rate(
-                K.ENDPOINT_4XX_ERROR_RATE,
-                endpoint.metric_invocation_4xx_errors(**spec_options(K.ENDPOINT_4XX_ERROR_RATE)),
-                invocations,
-            ),
-            K.MODEL_LATENCY: endpoint.metric_model_latency(**spec_options(K.MODEL_LATENCY)),
-            K.OVERHEAD_LATENCY: endpoint.metric_overhead_latency(
-                **spec_options(K.OVERHEAD_LATENCY)
-            ),
-            K.MODEL_SETUP_TIME: endpoint.metric_model_setup_time(
-                **spec_options(K.MODEL_SETUP_TIME)
-            ),
-            K.CONCURRENCY_UTILIZATION_HIGH: endpoint.metric_concurrent_executions_utilization(
-                **spec_options(K.CONCURRENCY_UTILIZATION_HIGH)
-            ),
-            K.MEMORY_UTILIZATION_HIGH: endpoint.metric_memory_utilization(
-                **spec_options(K.MEMORY_UTILIZATION_HIGH)
-            ),
-        }
-        if endpoint.memory_size_mb != min(MEMORY_SIZES_MB):
-            # At the smallest memory tier there is nothing to right-size.
-            metrics[K.MEMORY_UTILIZATION_LOW] = endpoint.metric_memory_utilization(
-                **spec_options(K.MEMORY_UTILIZATION_LOW)
-            )
-        if endpoint.provisioned_concurrency is not None:
-            metrics[K.PROVISIONED_CONCURRENCY_SPILLOVER] = (
-                endpoint.metric_provisioned_concurrency_spillover_invocations(
-                    **spec_options(K.PROVISIONED_CONCURRENCY_SPILLOVER)
-                )
-            )
-            metrics[K.PROVISIONED_CONCURRENCY_UTILIZATION_LOW] = (
-                endpoint.metric_provisioned_concurrency_utilization(
-                    **spec_options(K.PROVISIONED_CONCURRENCY_UTILIZATION_LOW)
-                )
-            )
-        if api is not None:
-            # API Gateway documents SampleCount for Count (Sum and Average for the errors).
-            requests = api.metric_count().with_(statistic="SampleCount", period=SUSTAINED_PERIOD)
-            metrics[K.API_5XX_ERROR_RATE] = rate(
-                K.API_5XX_ERROR_RATE,
-                api.metric_server_error().with_(**spec_options(K.API_5XX_ERROR_RATE)),
-                requests,
-            )
-            metrics[K.API_4XX_ERROR_RATE] = rate(
-                K.API_4XX_ERROR_RATE,
-                api.metric_client_error().with_(**spec_options(K.API_4XX_ERROR_RATE)),
-                requests,
-            )
-            metrics[K.API_LATENCY] = api.metric_latency().with_(**spec_options(K.API_LATENCY))
+        thresholds: AlarmThresholds,
+    ) -> tuple[Construct, str, str, AlarmMetrics]:
+        """What to alarm on for a named model: its endpoint's and keep-warm's metrics, in a
+        scope of its own."""
+        metrics = endpoint_alarm_metrics(endpoint, thresholds)
         if keep_warm is not None:
-            metrics[K.KEEP_WARM_ERRORS] = keep_warm.metric_errors().with_(
-                **spec_options(K.KEEP_WARM_ERRORS)
-            )
-            metrics[K.KEEP_WARM_FAILED_PINGS] = keep_warm.metric_failed_pings().with_(
-                **spec_options(K.KEEP_WARM_FAILED_PINGS)
-            )
-        return metrics
+            metrics.update(keep_warm_alarm_metrics(keep_warm))
+        subject = f"model {name}, endpoint {endpoint.endpoint_name}"
+        return named_scope(self, "Models", name), name + "-", subject, metrics
 
-    def _alarm(self, kind: AlarmKind, metric: cloudwatch.IMetric) -> cloudwatch.Alarm:
+    def _alarms(
+        self,
+        scope: Construct,
+        key_prefix: str,
+        subject: str,
+        metrics: AlarmMetrics,
+        thresholds: AlarmThresholds,
+        disabled: Collection[AlarmKind],
+        deadline_ms: float | None = None,
+    ) -> list[cloudwatch.Alarm]:
+        """One alarm per kind of ``metrics`` not ``disabled``, keyed ``<key_prefix><kind>``;
+        the critical ones join the composite alarm."""
+        created: list[cloudwatch.Alarm] = []
+        for kind, metric in metrics.items():
+            if kind in disabled:
+                continue
+            key = key_prefix + kind.value
+            alarm = self._alarm(scope, kind, metric, key, thresholds, subject, deadline_ms)
+            self.alarms[key] = alarm
+            created.append(alarm)
+            if kind in CRITICAL_KINDS:
+                self._critical[key] = alarm
+                self._composite()
+        return created
+
+    def _composite(self) -> cloudwatch.CompositeAlarm:
+        """The composite alarm over every critical alarm, made with the first of them; its
+        rule and description are read at synthesis, when every model and fan-out is in."""
+        if self.composite_alarm is not None:
+            return self.composite_alarm
+        self.composite_alarm = cloudwatch.CompositeAlarm(
+            self,
+            "ServiceUnhealthy",
+            composite_alarm_name=alarm_name(self.alarm_name_prefix, "service_unhealthy"),
+            alarm_description=lazy_string(
+                lambda: (
+                    "The inference service is unhealthy: a critical alarm is in ALARM "
+                    f"({', '.join(sorted(self._critical))})"
+                    ", each after 15 minutes of sustained failure (never for one cold start)."
+                    " Check first: which child alarm fired (alarm history of this composite) "
+                    "and follow its 'Check first' line."
+                )
+            ),
+            alarm_rule=cloudwatch.AlarmRule.from_string(
+                lazy_string(
+                    lambda: cloudwatch.AlarmRule.any_of(
+                        *self._critical.values()
+                    ).render_alarm_rule()
+                )
+            ),
+        )
+        page = cloudwatch_actions.SnsAction(
+            self.pager_topic if self.pager_topic is not None else self.topic
+        )
+        self.composite_alarm.add_alarm_action(page)
+        self.composite_alarm.add_ok_action(page)
+        return self.composite_alarm
+
+    def _alarm(
+        self,
+        scope: Construct,
+        kind: AlarmKind,
+        metric: cloudwatch.IMetric,
+        key: str,
+        thresholds: AlarmThresholds,
+        subject: str,
+        deadline_ms: float | None,
+    ) -> cloudwatch.Alarm:
         """The one factory every alarm goes through: name, description, settings, actions."""
         spec = ALARM_SPECS[kind]
-        threshold = self.thresholds.threshold_of(kind)
         alarm = cloudwatch.Alarm(
-            self,
+            scope,
             "".join(part.capitalize() for part in kind.value.split("_")),
             metric=metric,
-            threshold=threshold,
+            threshold=thresholds.threshold_of(kind, deadline_ms),
             comparison_operator=spec.comparison,
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.datapoints_to_alarm,
             treat_missing_data=spec.missing_data,
-            alarm_name=alarm_name(self.alarm_name_prefix, kind.value),
+            alarm_name=alarm_name(self.alarm_name_prefix, key),
             alarm_description=alarm_description(
-                kind, describe_threshold(kind, self.thresholds), self._subject(kind)
+                kind, describe_threshold(kind, thresholds), subject
             ),
         )
         action = cloudwatch_actions.SnsAction(self.topic)
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)
         return alarm
-
-    def _subject(self, kind: AlarmKind) -> str:
-        if kind.value.startswith("api_"):
-            return "API in front of endpoint " + self.endpoint.endpoint_name
-        if kind.value.startswith("keep_warm_"):
-            return "keep-warm of endpoint " + self.endpoint.endpoint_name
-        return "endpoint " + self.endpoint.endpoint_name

@@ -1,20 +1,19 @@
 """``InferenceApi``: a REST API that calls SageMaker ``InvokeEndpoint`` directly.
 
-No Lambda sits between API Gateway and the endpoint: each route is an AWS service
-integration with ``runtime.sagemaker``. The request body is passed through unchanged
-(JSON, text or binary); ``Content-Type``, ``Accept`` and ``X-Amzn-SageMaker-Custom-Attributes``
-are forwarded; SageMaker's errors keep their meaning and API Gateway's own errors are JSON too
-(``api_responses``). The props are ``api_options.ApiOptions``; ``api_auth.ApiAuth`` says who
-may call.
+No Lambda sits between API Gateway and an endpoint: each endpoint's route is an AWS service
+integration with ``runtime.sagemaker`` (a fan-out route, ``add_fan_out``, is a Lambda proxy
+integration of its ``ModelFanOut``, which calls the endpoints). The request body is passed
+through unchanged (JSON, text or binary); ``Content-Type``, ``Accept`` and
+``X-Amzn-SageMaker-Custom-Attributes`` are forwarded; SageMaker's errors keep their meaning and
+API Gateway's own errors are JSON too (``api_responses``). The props are
+``api_options.ApiOptions``; ``api_auth.ApiAuth`` says who may call.
 """
 
 import json
 import typing
-from collections.abc import Callable
 from typing import Any, Final, Unpack
 
-import jsii
-from aws_cdk import Annotations, Duration, IStableNumberProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -24,14 +23,10 @@ from constructs import Construct
 
 from serverless_inference import nag
 from serverless_inference.api_auth import (
-    AUTHORIZATION_TYPES,
-    MAX_BURST_LIMIT,
-    MAX_RATE_LIMIT,
     ApiAuth,
     check_auth,
 )
 from serverless_inference.api_options import (
-    BURST_LIMIT_PER_CONCURRENCY,
     DEFAULT_BINARY_MEDIA_TYPES,
     DEFAULT_INTEGRATION_TIMEOUT,
     DEFAULT_LOG_RETENTION,
@@ -39,7 +34,6 @@ from serverless_inference.api_options import (
     DEFAULT_STAGE_NAME,
     ENDPOINT_TYPES,
     MAX_EDGE_INTEGRATION_TIMEOUT_MS,
-    RATE_LIMIT_PER_CONCURRENCY,
     WEB_ACL_ARN_PATTERN,
     ApiOptions,
     check_api_props,
@@ -47,19 +41,21 @@ from serverless_inference.api_options import (
 )
 from serverless_inference.api_responses import (
     ACCESS_LOG_FORMAT,
-    CORS_ALLOWED_REQUEST_HEADERS,
-    CORS_EXPOSED_HEADERS,
     ERROR_MAPPING,
-    FORWARDED_REQUEST_HEADERS,
     GATEWAY_RESPONSES,
     cors_headers,
     gateway_response_id,
     integration_response,
     method_responses,
 )
+from serverless_inference.api_routes import add_post_method, route_throttle, throttle_method
+from serverless_inference.fan_out import ModelFanOut
+from serverless_inference.fan_out_options import check_route_timeout
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
+from serverless_inference.lazy import lazy_number
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
+from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
@@ -76,12 +72,15 @@ _MEANING: Final = {
 
 
 class InferenceApi(Construct):
-    """A REST API in front of serverless endpoints, one ``POST`` route each, without Lambda.
+    """A REST API in front of serverless endpoints, one ``POST`` route each, without Lambda;
+    fan-out routes answer for several endpoints at once.
 
     Example::
 
         api = InferenceApi(self, "Api", endpoint=endpoint)           # POST /v1/predict
         api.add_endpoint("models/other", other_endpoint)              # POST /v1/models/other
+        both = ModelFanOut(self, "Both", required={"a": endpoint, "b": other_endpoint})
+        api.add_fan_out("both", both)                                 # POST /v1/both
 
     :param endpoint: the endpoint of the first route: a ``ServerlessEndpoint``, or any
         ``IServerlessEndpoint`` (``ServerlessEndpoint.from_endpoint_attributes``).
@@ -157,20 +156,26 @@ class InferenceApi(Construct):
         self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
         self._endpoints: list[IServerlessEndpoint] = []
+        self._explicit_rate_limit = throttle_rate_limit
+        self._explicit_burst_limit = throttle_burst_limit
+        self._detailed_metrics = options.get("detailed_metrics", False)
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
+        self.route_throttles: dict[str, tuple[float, int]] = {}
+        """Rate and burst limit of each route with a throttle of its own (the fan-out routes),
+        by route path."""
 
         log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
-            else Lazy.number(_NumberProducer(self._derived_rate_limit))
+            else lazy_number(lambda: self._derived_limits()[0])
         )
         burst: int = (
             throttle_burst_limit
             if throttle_burst_limit is not None
-            else typing.cast(int, Lazy.number(_NumberProducer(self._derived_burst_limit)))
+            else typing.cast(int, lazy_number(lambda: self._derived_limits()[1]))
         )
         self.throttle_rate_limit: float = rate
         """The stage's rate limit, requests per second (a token when derived)."""
@@ -193,7 +198,7 @@ class InferenceApi(Construct):
                 stage_name=stage_name,
                 throttling_rate_limit=rate,
                 throttling_burst_limit=burst,
-                metrics_enabled=options.get("detailed_metrics", False),
+                metrics_enabled=self._detailed_metrics,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 tracing_enabled=options.get("tracing_enabled", False),
@@ -254,11 +259,7 @@ class InferenceApi(Construct):
         Raises ``ValueError`` for a malformed or duplicate path.
         """
         problems = Problems("InferenceApi.add_endpoint")
-        check_route_path(problems, "path", path)
-        if path in self.route_urls:
-            problems.add(
-                "path", path, "a route not added yet (routes: " + ", ".join(self.route_urls) + ")"
-            )
+        self._check_new_route(problems, path)
         problems.raise_if_any()
 
         endpoint.grant_invoke(self.role)
@@ -279,31 +280,86 @@ class InferenceApi(Construct):
                 timeout=self._integration_timeout,
             ),
         )
-        resource = self.rest_api.root.resource_for_path(path)
-        if self._cors_allow_origin is not None:
-            resource.add_cors_preflight(
-                allow_origins=[self._cors_allow_origin],
-                allow_methods=["POST", "OPTIONS"],
-                allow_headers=list(CORS_ALLOWED_REQUEST_HEADERS),
-                expose_headers=list(CORS_EXPOSED_HEADERS),
+        return self._add_route(path, integration, method_responses(self._cors))
+
+    def add_fan_out(self, path: str, fan_out: ModelFanOut) -> str:
+        """Add a ``POST /<path>`` route answered by ``fan_out`` (Lambda proxy integration, with
+        the API's auth, validation, JSON errors and CORS); return its invoke URL.
+
+        A request takes one concurrency slot of every member, so the route is throttled to
+        what the member with the smallest ``max_concurrency`` serves (the stage's rates per
+        unit of concurrency, at most an explicit stage throttle). API Gateway may invoke the
+        function through this method and stage only. Raises ``ValueError`` for a malformed or
+        duplicate path, a fan-out with a route already, or a deadline the integration timeout
+        cannot wait for.
+        """
+        problems = Problems("InferenceApi.add_fan_out")
+        self._check_new_route(problems, path)
+        if fan_out.route_url is not None:
+            problems.add(
+                "fan_out", fan_out.node.path, "a ModelFanOut without a route (it has one already)"
             )
-        auth = self.auth
-        resource.add_method(
-            "POST",
+        check_route_timeout(
+            problems,
+            deadline_ms=fan_out.deadline.to_milliseconds(),
+            integration_timeout_ms=self._integration_timeout.to_milliseconds(),
+        )
+        problems.raise_if_any()
+
+        fan_out.add_response_headers(self._cors)
+        integration = apigw.LambdaIntegration(
+            fan_out.function,
+            proxy=True,
+            allow_test_invoke=False,
+            timeout=self._integration_timeout,
+        )
+        url = self._add_route(path, integration, None)
+        self._throttle_route(path, fan_out.min_member_concurrency)
+        fan_out.route_url = url
+        return url
+
+    def _check_new_route(self, problems: Problems, path: str) -> None:
+        check_route_path(problems, "path", path)
+        if path in self.route_urls:
+            problems.add(
+                "path", path, "a route not added yet (routes: " + ", ".join(self.route_urls) + ")"
+            )
+
+    def _add_route(
+        self,
+        path: str,
+        integration: apigw.Integration,
+        responses: list[apigw.MethodResponse] | None,
+    ) -> str:
+        """``POST /<path>`` with the API's auth, validation and CORS preflight; its URL."""
+        add_post_method(
+            self.rest_api.root.resource_for_path(path),
             integration,
-            authorization_type=AUTHORIZATION_TYPES[auth.mode],
+            auth=self.auth,
             authorizer=self._authorizer,
-            authorization_scopes=list(auth.scopes) or None,
-            api_key_required=auth.mode == "api_key",
-            request_validator=self.request_validator,
-            request_parameters={
-                f"method.request.header.{name}": False for name in FORWARDED_REQUEST_HEADERS
-            },
-            method_responses=method_responses(self._cors),
+            validator=self.request_validator,
+            cors_allow_origin=self._cors_allow_origin,
+            responses=responses,
         )
         url = self.rest_api.url_for_path("/" + path)
         self.route_urls[path] = url
         return url
+
+    def _throttle_route(self, path: str, concurrency: int) -> None:
+        """``POST /<path>`` throttled as ``concurrency`` allows (at most the explicit stage
+        throttle)."""
+        rate, burst = route_throttle(
+            concurrency, self._explicit_rate_limit, self._explicit_burst_limit
+        )
+        throttle_method(
+            typing.cast(apigw.CfnStage, self.stage.node.default_child),
+            path,
+            rate=rate,
+            burst=burst,
+            detailed_metrics=self._detailed_metrics,
+            added_before=len(self.route_throttles),
+        )
+        self.route_throttles[path] = (rate, burst)
 
     def _redeploy_when_replaced(self, endpoint: IServerlessEndpoint) -> None:
         """Make the stage's deployment change whenever ``endpoint`` is replaced.
@@ -365,14 +421,9 @@ class InferenceApi(Construct):
                 "and you pay for it. Use IAM, an API key or Cognito outside of private tests.",
             )
 
-    def _derived_rate_limit(self) -> float:
-        return min(MAX_RATE_LIMIT, RATE_LIMIT_PER_CONCURRENCY * self._total_max_concurrency())
-
-    def _derived_burst_limit(self) -> int:
-        return min(MAX_BURST_LIMIT, BURST_LIMIT_PER_CONCURRENCY * self._total_max_concurrency())
-
-    def _total_max_concurrency(self) -> int:
-        return sum(endpoint.max_concurrency for endpoint in self._endpoints)
+    def _derived_limits(self) -> tuple[float, int]:
+        total = sum(endpoint.max_concurrency for endpoint in self._endpoints)
+        return route_throttle(total, None, None)
 
     def _add_gateway_responses(self) -> None:
         for response_type, status, template, retry_after in GATEWAY_RESPONSES:
@@ -446,14 +497,3 @@ class InferenceApi(Construct):
     def metric_integration_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time SageMaker took, in ms (``IntegrationLatency``). Default: Average over 1 minute."""
         return self.metric("IntegrationLatency", **options)
-
-
-@jsii.implements(IStableNumberProducer)
-class _NumberProducer:
-    """A number computed at synthesis (after every route is added)."""
-
-    def __init__(self, produce: Callable[[], float]) -> None:
-        self._produce = produce
-
-    def produce(self) -> float:
-        return self._produce()

@@ -13,18 +13,25 @@ from typing import Final
 
 from aws_cdk import aws_apigateway as apigw
 
-RETRY_AFTER_THROTTLED_SECONDS: Final = 1
-RETRY_AFTER_NOT_READY_SECONDS: Final = 10
-RETRY_AFTER_UNAVAILABLE_SECONDS: Final = 5
-
-FORWARDED_REQUEST_HEADERS: Final = (
-    "Content-Type",
-    "Accept",
-    "X-Amzn-SageMaker-Custom-Attributes",
+from serverless_inference_runtime.error_answers import (
+    ACCOUNT_ID_PATTERN,
+    ACCOUNT_ID_REDACTED,
+    ARN_PATTERN,
+    ARN_REDACTED,
+    BAD_GATEWAY,
+    BY_SAGEMAKER_STATUS,
+    ERROR_TYPE_HEADER,
+    FORWARDED_REQUEST_HEADERS,
+    MODEL_ERROR,
+    MODEL_NOT_READY,
+    PAYLOAD_TOO_LARGE,
+    RETRY_AFTER_THROTTLED_SECONDS,
+    SERVICE_UNAVAILABLE,
+    THROTTLING,
+    VALIDATION_ERROR,
+    ErrorKind,
 )
-"""Client headers passed on to ``InvokeEndpoint`` (SageMaker drops any other)."""
-ERROR_TYPE_HEADER: Final = "X-SageMaker-Error-Type"
-"""Response header carrying SageMaker's ``x-amzn-ErrorType`` to the client on errors."""
+
 CORS_ALLOWED_REQUEST_HEADERS: Final = (
     *FORWARDED_REQUEST_HEADERS,
     "Authorization",
@@ -55,13 +62,6 @@ _READ_MESSAGE: Final = (
     "#set($message = \"$!input.path('$.message')\")\n"
     '#if($message == "")#set($message = "$!input.path(\'$.Message\')")#end\n'
 )
-ARN_PATTERN: Final = r"arn:aws[a-z-]*:[A-Za-z0-9_/:.+=@,*-]*[A-Za-z0-9_/+=@*-]"
-"""An ARN of any partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...), without the sentence's
-final ``.``, ``,`` or ``:``."""
-ACCOUNT_ID_PATTERN: Final = r"(?<![0-9])[0-9]{12}(?![0-9])"
-"""A 12-digit number on its own: an AWS account ID (a model's own 12-digit numbers too)."""
-ARN_REDACTED: Final = "<arn>"
-ACCOUNT_ID_REDACTED: Final = "<account>"
 # Single-quoted Velocity strings are not interpolated; the patterns use only what Java's and
 # Python's regular expressions read alike (classes, counts, lookarounds) and no quote or $.
 _REDACTED_MESSAGE: Final = (
@@ -72,20 +72,39 @@ _JSON_MESSAGE: Final = "$util.escapeJavaScript(" + _REDACTED_MESSAGE + ').replac
 """The message as the inside of a JSON string, with ARNs and account IDs redacted: callers
 see the model's own explanation, never which account or role served it."""
 
+
+def _fixed_template(kind: ErrorKind, separators: tuple[str, str] = (", ", ": ")) -> str:
+    """A body with the kind's fixed message."""
+    assert kind.message is not None
+    return (
+        json.dumps({"message": kind.message, "type": kind.type}, separators=separators)[:-1]
+        + ',"requestId":"$context.requestId"}'
+    )
+
+
+def _passed_message_template(kind: ErrorKind, *extra: str) -> str:
+    """A body with ``$message`` (redacted), then ``extra`` members (``"name":value``)."""
+    return (
+        '{"message":"'
+        + _JSON_MESSAGE
+        + f'","type":"{kind.type}",'
+        + "".join(f"{member}," for member in extra)
+        + '"requestId":"$context.requestId"}'
+    )
+
+
 VALIDATION_OR_THROTTLING_TEMPLATE: Final = (
     _READ_MESSAGE + "#set($type = \"$!input.path('$.__type')\")\n"
     '#if($type.matches("(?s).*Throttling.*")'
     ' || $message.matches("(?is).*(throttl|rate exceeded|too many requests).*")'
     ' || $message == "")\n'
-    "#set($context.responseOverride.status = 429)\n"
-    f'#set($context.responseOverride.header.Retry-After = "{RETRY_AFTER_THROTTLED_SECONDS}")\n'
-    '{"message":"Too many requests: the model endpoint is at its maximum concurrency.'
-    ' Retry after a short wait.","type":"ThrottlingException",'
-    '"requestId":"$context.requestId"}\n'
-    "#else\n"
-    '{"message":"' + _JSON_MESSAGE + '","type":"ValidationError",'
-    '"requestId":"$context.requestId"}\n'
-    "#end"
+    f"#set($context.responseOverride.status = {THROTTLING.status})\n"
+    "#set($context.responseOverride.header.Retry-After = "
+    f'"{THROTTLING.retry_after_seconds}")\n'
+    + _fixed_template(THROTTLING, separators=(",", ":"))
+    + "\n#else\n"
+    + _passed_message_template(VALIDATION_ERROR)
+    + "\n#end"
 )
 """Status 400: ``ValidationError`` stays 400, ``ThrottlingException`` becomes 429."""
 
@@ -94,42 +113,24 @@ MODEL_ERROR_TEMPLATE: Final = (
     '#if($message == "")' + _READ_MESSAGE.replace("\n", "", 1).rstrip("\n") + "#end\n"
     "#set($modelStatus = \"$!input.path('$.OriginalStatusCode')\")\n"
     '#if(!$modelStatus.matches("\\d{3}"))#set($modelStatus = "null")#end\n'
-    '{"message":"' + _JSON_MESSAGE + '","type":"ModelError",'
-    '"modelStatusCode":$modelStatus,"requestId":"$context.requestId"}'
+    + _passed_message_template(MODEL_ERROR, '"modelStatusCode":$modelStatus')
 )
 """Status 424: the model's own message (``OriginalMessage``) and status code."""
 
-
-def _fixed_template(error_type: str, message: str) -> str:
-    return (
-        json.dumps({"message": message, "type": error_type})[:-1]
-        + ',"requestId":"$context.requestId"}'
-    )
-
-
-def _passed_message_template(error_type: str, fallback: str) -> str:
-    return (
-        _READ_MESSAGE + f'#if($message == "")#set($message = "{fallback}")#end\n'
-        '{"message":"' + _JSON_MESSAGE + f'","type":"{error_type}",'
-        '"requestId":"$context.requestId"}'
-    )
-
-
-PAYLOAD_TOO_LARGE_TEMPLATE: Final = _passed_message_template(
-    "PayloadTooLarge", "The request body is larger than the endpoint accepts (4 MB)."
+PAYLOAD_TOO_LARGE_TEMPLATE: Final = (
+    _READ_MESSAGE
+    + f'#if($message == "")#set($message = "{PAYLOAD_TOO_LARGE.fallback}")#end\n'
+    + _passed_message_template(PAYLOAD_TOO_LARGE)
 )
-MODEL_NOT_READY_TEMPLATE: Final = _fixed_template(
-    "ModelNotReadyException",
-    "The model is starting (cold start or scaling up). Retry after the Retry-After seconds.",
-)
-SERVICE_UNAVAILABLE_TEMPLATE: Final = _fixed_template(
-    "ServiceUnavailable",
-    "SageMaker is unavailable. Retry after the Retry-After seconds.",
-)
-BAD_GATEWAY_TEMPLATE: Final = _fixed_template(
-    "BadGateway",
-    "The model endpoint failed to answer. Quote the requestId when you report it.",
-)
+MODEL_NOT_READY_TEMPLATE: Final = _fixed_template(MODEL_NOT_READY)
+SERVICE_UNAVAILABLE_TEMPLATE: Final = _fixed_template(SERVICE_UNAVAILABLE)
+BAD_GATEWAY_TEMPLATE: Final = _fixed_template(BAD_GATEWAY)
+_TEMPLATES: Final = {
+    PAYLOAD_TOO_LARGE: PAYLOAD_TOO_LARGE_TEMPLATE,
+    MODEL_ERROR: MODEL_ERROR_TEMPLATE,
+    MODEL_NOT_READY: MODEL_NOT_READY_TEMPLATE,
+    SERVICE_UNAVAILABLE: SERVICE_UNAVAILABLE_TEMPLATE,
+}
 
 
 @dataclass(frozen=True)
@@ -147,24 +148,31 @@ class ErrorMapping:
     """Statuses the template may set through ``$context.responseOverride.status``."""
 
 
+def _mapping(sagemaker_status: int) -> ErrorMapping:
+    kind = BY_SAGEMAKER_STATUS[sagemaker_status]
+    return ErrorMapping(
+        str(sagemaker_status), str(kind.status), _TEMPLATES[kind], kind.retry_after_seconds
+    )
+
+
 ERROR_MAPPING: Final = (
     ErrorMapping(None, "200", None),
-    ErrorMapping("400", "400", VALIDATION_OR_THROTTLING_TEMPLATE, overrides=("429",)),
-    ErrorMapping("413", "413", PAYLOAD_TOO_LARGE_TEMPLATE),
-    ErrorMapping("424", "424", MODEL_ERROR_TEMPLATE),
     ErrorMapping(
-        "429", "503", MODEL_NOT_READY_TEMPLATE, retry_after_seconds=RETRY_AFTER_NOT_READY_SECONDS
+        "400",
+        str(VALIDATION_ERROR.status),
+        VALIDATION_OR_THROTTLING_TEMPLATE,
+        overrides=(str(THROTTLING.status),),
     ),
+    *(_mapping(status) for status in (413, 424, 429, 503)),
     ErrorMapping(
-        "503",
-        "503",
-        SERVICE_UNAVAILABLE_TEMPLATE,
-        retry_after_seconds=RETRY_AFTER_UNAVAILABLE_SECONDS,
+        "(?!" + "|".join(str(status) for status in BY_SAGEMAKER_STATUS) + ")[13-9]\\d{2}",
+        str(BAD_GATEWAY.status),
+        BAD_GATEWAY_TEMPLATE,
     ),
-    ErrorMapping("(?!400|413|424|429|503)[13-9]\\d{2}", "502", BAD_GATEWAY_TEMPLATE),
 )
-"""SageMaker status -> client status. The patterns are disjoint and cover every non-2xx
-status, so no failure falls through to the default (200) response:
+"""SageMaker status -> client status (``error_answers.BY_SAGEMAKER_STATUS``, the rule the
+fan-out function applies too). The patterns are disjoint and cover every non-2xx status, so no
+failure falls through to the default (200) response:
 
 * 400 ``ValidationError`` -> 400; 400 ``ThrottlingException`` -> 429 + ``Retry-After``
 * 413 -> 413; 424 ``ModelError`` -> 424 with the model's message and status

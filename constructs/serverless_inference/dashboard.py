@@ -14,7 +14,12 @@ from constructs import Construct
 
 from serverless_inference.alarm_specs import AlarmKind
 from serverless_inference.alarm_thresholds import AlarmThresholds
-from serverless_inference.interfaces import ApiMetrics, IServerlessEndpoint, KeepWarmMetrics
+from serverless_inference.interfaces import (
+    ApiMetrics,
+    FanOutMetrics,
+    IServerlessEndpoint,
+    KeepWarmMetrics,
+)
 from serverless_inference.validation import is_token
 
 FULL_WIDTH = 24
@@ -68,10 +73,11 @@ def build_dashboard(
     thresholds: AlarmThresholds,
     price_per_gb_second: float,
     name_prefix: str,
+    model_name: str | None = None,
 ) -> cloudwatch.Dashboard:
     """A dashboard named ``<name_prefix>-<region>`` (see :func:`dashboard_name`) with one row
     per concern; rows for the API, keep-warm and provisioned concurrency appear only when
-    those exist."""
+    those exist. More models and fan-outs add sections of their own (:func:`add_section`)."""
     dashboard = cloudwatch.Dashboard(
         scope,
         construct_id,
@@ -79,10 +85,13 @@ def build_dashboard(
         default_interval=Duration.hours(3),
         period_override=cloudwatch.PeriodOverride.INHERIT,
     )
+    subject = f"endpoint {endpoint.endpoint_name}"
     dashboard.add_widgets(
         cloudwatch.TextWidget(
             markdown=(
-                f"# Serverless inference: endpoint {endpoint.endpoint_name}\n"
+                "# Serverless inference: "
+                + (subject if model_name is None else f"model {model_name}, {subject}")
+                + "\n"
                 "SageMaker latencies (ModelLatency, OverheadLatency, ModelSetupTime) are in "
                 "**microseconds**; API Gateway latencies in milliseconds. No data means the "
                 "endpoint scaled to zero. Each graph keeps the period its title states. "
@@ -92,133 +101,199 @@ def build_dashboard(
             height=2,
         )
     )
-    dashboard.add_widgets(
-        _graph(
-            "Invocations and errors (sum per 5 min)",
-            left=[
-                endpoint.metric_invocations(
-                    statistic="Sum", period=_FIVE_MINUTES, label="Invocations"
-                )
-            ],
-            right=[
-                endpoint.metric_invocation_4xx_errors(
-                    statistic="Sum", period=_FIVE_MINUTES, label="4XX errors"
-                ),
-                endpoint.metric_invocation_5xx_errors(
-                    statistic="Sum", period=_FIVE_MINUTES, label="5XX errors"
-                ),
-            ],
-            width=THIRD_WIDTH,
-        ),
-        _graph(
-            "ModelLatency and OverheadLatency per 5 min (microseconds)",
-            left=[
-                endpoint.metric_model_latency(
-                    statistic=statistic, period=_FIVE_MINUTES, label=f"ModelLatency {statistic}"
-                )
-                for statistic in ("Average", "Maximum")
-            ]
-            + [
-                endpoint.metric_overhead_latency(
-                    statistic=statistic,
-                    period=_FIVE_MINUTES,
-                    label=f"OverheadLatency {statistic}",
-                )
-                for statistic in ("Average", "Maximum")
-            ],
-            left_annotations=[
-                _line(
-                    thresholds.threshold_of(AlarmKind.MODEL_LATENCY), "ModelLatency average alarm"
-                )
-            ],
-            width=THIRD_WIDTH,
-        ),
-        _graph(
-            "ModelSetupTime: new compute launched, per 5 min (microseconds)",
-            left=[
-                endpoint.metric_model_setup_time(
-                    statistic=statistic, period=_FIVE_MINUTES, label=f"ModelSetupTime {statistic}"
-                )
-                for statistic in ("Average", "Maximum")
-            ]
-            + [
-                endpoint.metric_model_setup_time(
-                    statistic="SampleCount", period=_FIVE_MINUTES, label="Cold starts (count)"
-                )
-            ],
-            width=THIRD_WIDTH,
-        ),
-    )
-    dashboard.add_widgets(
-        _graph(
-            "Concurrency utilization, maximum per minute (1 = max concurrency: throttling)",
-            left=[
-                endpoint.metric_concurrent_executions_utilization(
-                    statistic="Maximum",
-                    period=Duration.minutes(1),
-                    label="Concurrent executions / max",
-                )
-            ],
-            left_annotations=[
-                _line(
-                    thresholds.threshold_of(AlarmKind.CONCURRENCY_UTILIZATION_HIGH),
-                    "Concurrency alarm",
-                )
-            ],
-            width=THIRD_WIDTH,
-        ),
-        _graph(
-            "Memory utilization per 5 min (%)",
-            left=[
-                endpoint.metric_memory_utilization(
-                    statistic=statistic, period=_FIVE_MINUTES, label=f"Memory {statistic}"
-                )
-                for statistic in ("Maximum", "Average")
-            ],
-            left_annotations=[
-                _line(
-                    thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_HIGH), "Out of memory risk"
-                ),
-                _line(
-                    thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_LOW), "Over-provisioned"
-                ),
-            ],
-            width=THIRD_WIDTH,
-        ),
-        _cost_widget(endpoint, price_per_gb_second),
-    )
-    if endpoint.provisioned_concurrency is not None:
-        dashboard.add_widgets(
+    rows = endpoint_rows(endpoint, thresholds, price_per_gb_second)
+    if api is not None:
+        rows += api_rows(api, thresholds)
+    if keep_warm is not None:
+        rows += keep_warm_rows(keep_warm)
+    status: list[cloudwatch.IAlarm] = [*alarms]
+    if composite_alarm is not None:
+        status.insert(0, composite_alarm)
+    for row in rows + status_rows("Alarm status", status):
+        dashboard.add_widgets(*row)
+    return dashboard
+
+
+def add_section(
+    dashboard: cloudwatch.Dashboard,
+    title: str,
+    rows: Sequence[Sequence[cloudwatch.IWidget]],
+    alarms: Sequence[cloudwatch.IAlarm],
+) -> None:
+    """A section for one more model or fan-out: its title, its rows, its alarms' status."""
+    dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"## {title}", width=FULL_WIDTH, height=1))
+    for row in [*rows, *status_rows(f"Alarm status: {title}", alarms)]:
+        dashboard.add_widgets(*row)
+
+
+Rows = list[list[cloudwatch.IWidget]]
+
+
+def status_rows(title: str, alarms: Sequence[cloudwatch.IAlarm]) -> Rows:
+    """A row with the status of ``alarms``; none without alarms."""
+    if not alarms:
+        return []
+    return [
+        [
+            cloudwatch.AlarmStatusWidget(
+                title=title, alarms=list(alarms), width=FULL_WIDTH, height=HEIGHT
+            )
+        ]
+    ]
+
+
+def endpoint_rows(
+    endpoint: IServerlessEndpoint, thresholds: AlarmThresholds, price_per_gb_second: float
+) -> Rows:
+    """Traffic, latency and cold starts; capacity, memory and cost; provisioned concurrency
+    when the endpoint has some."""
+    rows: Rows = []
+    rows.append(
+        [
             _graph(
-                "Provisioned concurrency: executions and utilization per 5 min",
+                "Invocations and errors (sum per 5 min)",
                 left=[
-                    endpoint.metric_provisioned_concurrency_executions(
-                        statistic="Maximum", period=_FIVE_MINUTES, label="PC executions (max)"
+                    endpoint.metric_invocations(
+                        statistic="Sum", period=_FIVE_MINUTES, label="Invocations"
                     )
                 ],
                 right=[
-                    endpoint.metric_provisioned_concurrency_utilization(
-                        statistic="Average", period=_FIVE_MINUTES, label="PC utilization (avg)"
-                    )
+                    endpoint.metric_invocation_4xx_errors(
+                        statistic="Sum", period=_FIVE_MINUTES, label="4XX errors"
+                    ),
+                    endpoint.metric_invocation_5xx_errors(
+                        statistic="Sum", period=_FIVE_MINUTES, label="5XX errors"
+                    ),
                 ],
-                width=HALF_WIDTH,
+                width=THIRD_WIDTH,
             ),
             _graph(
-                # AWS documents Average, Maximum and Minimum for these two, not Sum.
-                "Provisioned concurrency: invocations and spillover, maximum per 5 min",
+                "ModelLatency and OverheadLatency per 5 min (microseconds)",
                 left=[
-                    endpoint.metric_provisioned_concurrency_invocations(
-                        statistic="Maximum", period=_FIVE_MINUTES, label="Served by PC"
+                    endpoint.metric_model_latency(
+                        statistic=statistic, period=_FIVE_MINUTES, label=f"ModelLatency {statistic}"
+                    )
+                    for statistic in ("Average", "Maximum")
+                ]
+                + [
+                    endpoint.metric_overhead_latency(
+                        statistic=statistic,
+                        period=_FIVE_MINUTES,
+                        label=f"OverheadLatency {statistic}",
+                    )
+                    for statistic in ("Average", "Maximum")
+                ],
+                left_annotations=[
+                    _line(
+                        thresholds.threshold_of(AlarmKind.MODEL_LATENCY),
+                        "ModelLatency average alarm",
+                    )
+                ],
+                width=THIRD_WIDTH,
+            ),
+            _graph(
+                "ModelSetupTime: new compute launched, per 5 min (microseconds)",
+                left=[
+                    endpoint.metric_model_setup_time(
+                        statistic=statistic,
+                        period=_FIVE_MINUTES,
+                        label=f"ModelSetupTime {statistic}",
+                    )
+                    for statistic in ("Average", "Maximum")
+                ]
+                + [
+                    endpoint.metric_model_setup_time(
+                        statistic="SampleCount", period=_FIVE_MINUTES, label="Cold starts (count)"
+                    )
+                ],
+                width=THIRD_WIDTH,
+            ),
+        ]
+    )
+    rows.append(
+        [
+            _graph(
+                "Concurrency utilization, maximum per minute (1 = max concurrency: throttling)",
+                left=[
+                    endpoint.metric_concurrent_executions_utilization(
+                        statistic="Maximum",
+                        period=Duration.minutes(1),
+                        label="Concurrent executions / max",
+                    )
+                ],
+                left_annotations=[
+                    _line(
+                        thresholds.threshold_of(AlarmKind.CONCURRENCY_UTILIZATION_HIGH),
+                        "Concurrency alarm",
+                    )
+                ],
+                width=THIRD_WIDTH,
+            ),
+            _graph(
+                "Memory utilization per 5 min (%)",
+                left=[
+                    endpoint.metric_memory_utilization(
+                        statistic=statistic, period=_FIVE_MINUTES, label=f"Memory {statistic}"
+                    )
+                    for statistic in ("Maximum", "Average")
+                ],
+                left_annotations=[
+                    _line(
+                        thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_HIGH),
+                        "Out of memory risk",
                     ),
-                    endpoint.metric_provisioned_concurrency_spillover_invocations(
-                        statistic="Maximum", period=_FIVE_MINUTES, label="Spilled over (on demand)"
+                    _line(
+                        thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_LOW),
+                        "Over-provisioned",
                     ),
                 ],
-                width=HALF_WIDTH,
+                width=THIRD_WIDTH,
             ),
+            _cost_widget(endpoint, price_per_gb_second),
+        ]
+    )
+    if endpoint.provisioned_concurrency is not None:
+        rows.append(
+            [
+                _graph(
+                    "Provisioned concurrency: executions and utilization per 5 min",
+                    left=[
+                        endpoint.metric_provisioned_concurrency_executions(
+                            statistic="Maximum", period=_FIVE_MINUTES, label="PC executions (max)"
+                        )
+                    ],
+                    right=[
+                        endpoint.metric_provisioned_concurrency_utilization(
+                            statistic="Average", period=_FIVE_MINUTES, label="PC utilization (avg)"
+                        )
+                    ],
+                    width=HALF_WIDTH,
+                ),
+                _graph(
+                    # AWS documents Average, Maximum and Minimum for these two, not Sum.
+                    "Provisioned concurrency: invocations and spillover, maximum per 5 min",
+                    left=[
+                        endpoint.metric_provisioned_concurrency_invocations(
+                            statistic="Maximum", period=_FIVE_MINUTES, label="Served by PC"
+                        ),
+                        endpoint.metric_provisioned_concurrency_spillover_invocations(
+                            statistic="Maximum",
+                            period=_FIVE_MINUTES,
+                            label="Spilled over (on demand)",
+                        ),
+                    ],
+                    width=HALF_WIDTH,
+                ),
+            ]
         )
-    if api is not None:
-        dashboard.add_widgets(
+    return rows
+
+
+def api_rows(api: ApiMetrics, thresholds: AlarmThresholds) -> Rows:
+    """The API's requests, errors and latencies."""
+    rows: Rows = []
+    rows.append(
+        [
             _graph(
                 "API requests and errors per 5 min",
                 left=[
@@ -254,25 +329,24 @@ def build_dashboard(
                 ],
                 width=HALF_WIDTH,
             ),
-        )
-    if keep_warm is not None:
-        dashboard.add_widgets(
+        ]
+    )
+    return rows
+
+
+def keep_warm_rows(keep_warm: KeepWarmMetrics) -> Rows:
+    """The keep-warm pings and their latency."""
+    rows: Rows = []
+    rows.append(
+        [
             _graph(
                 "Keep-warm pings (sum per 5 min)",
-                left=[
-                    keep_warm.metric_pings_sent().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Pings sent"
-                    ),
-                    keep_warm.metric_failed_pings().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Failed pings"
-                    ),
-                    keep_warm.metric_suspected_cold_starts().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Suspected cold starts"
-                    ),
-                    keep_warm.metric_errors().with_(
-                        statistic="Sum", period=_FIVE_MINUTES, label="Function errors"
-                    ),
-                ],
+                left=_sums(
+                    (keep_warm.metric_pings_sent(), "Pings sent"),
+                    (keep_warm.metric_failed_pings(), "Failed pings"),
+                    (keep_warm.metric_suspected_cold_starts(), "Suspected cold starts"),
+                    (keep_warm.metric_errors(), "Function errors"),
+                ),
                 width=HALF_WIDTH,
             ),
             _graph(
@@ -285,20 +359,46 @@ def build_dashboard(
                 ],
                 width=HALF_WIDTH,
             ),
-        )
-    status: list[cloudwatch.IAlarm] = [*alarms]
-    if composite_alarm is not None:
-        status.insert(0, composite_alarm)
-    if status:
-        dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(
-                title="Alarm status",
-                alarms=status,
-                width=FULL_WIDTH,
-                height=HEIGHT,
-            )
-        )
-    return dashboard
+        ]
+    )
+    return rows
+
+
+def fan_out_rows(fan_out: FanOutMetrics, thresholds: AlarmThresholds) -> Rows:
+    """A fan-out's requests, failures and throttles; its duration against its deadline."""
+    deadline_ms = fan_out.deadline.to_milliseconds()
+    return [
+        [
+            _graph(
+                "Requests, failures and throttles (sum per 5 min)",
+                left=_sums((fan_out.metric_invocations(), "Requests")),
+                right=_sums(
+                    (fan_out.metric_failed_requests(), "Failed requests (non-200)"),
+                    (fan_out.metric_partial_answers(), "Partial answers"),
+                    (fan_out.metric_errors(), "Function errors"),
+                    (fan_out.metric_throttles(), "Throttled by Lambda"),
+                ),
+                width=HALF_WIDTH,
+            ),
+            _graph(
+                "Duration per 5 min (milliseconds)",
+                left=[
+                    fan_out.metric_duration().with_(
+                        statistic=statistic, period=_FIVE_MINUTES, label=f"Duration {statistic}"
+                    )
+                    for statistic in ("p50", "p99", "Maximum")
+                ],
+                left_annotations=[
+                    _line(deadline_ms, "Deadline"),
+                    _line(
+                        thresholds.threshold_of(AlarmKind.FAN_OUT_DURATION, deadline_ms),
+                        "Duration p99 alarm",
+                    ),
+                ],
+                width=HALF_WIDTH,
+            ),
+        ]
+    ]
 
 
 def _cost_widget(endpoint: IServerlessEndpoint, price_per_gb_second: float) -> cloudwatch.IWidget:
@@ -319,6 +419,14 @@ def _cost_widget(endpoint: IServerlessEndpoint, price_per_gb_second: float) -> c
         label="USD per hour (invocations x avg ModelLatency x GB x price)",
     )
     return _graph(title, left=[cost], width=THIRD_WIDTH)
+
+
+def _sums(*labelled: tuple[cloudwatch.Metric, str]) -> list[cloudwatch.IMetric]:
+    """Each metric's sum per 5 minutes, under its label."""
+    return [
+        metric.with_(statistic="Sum", period=_FIVE_MINUTES, label=label)
+        for metric, label in labelled
+    ]
 
 
 def _graph(

@@ -3,14 +3,16 @@
 ``InferenceApi``, ``KeepWarm``, ``EndpointAlarms``, the dashboard and provisioned-concurrency
 scaling take an :class:`IServerlessEndpoint`: a ``ServerlessEndpoint`` built in this app, or
 one defined elsewhere and imported with ``ServerlessEndpoint.from_endpoint_attributes``.
-``EndpointAlarms`` reads the API and the keep-warm pinger through :class:`ApiMetrics` and
-:class:`KeepWarmMetrics` (and, when it says so, :class:`KeepWarmPings`). This module imports
+``EndpointAlarms`` reads the API, the keep-warm pinger and a fan-out through
+:class:`ApiMetrics`, :class:`KeepWarmMetrics` (and, when it says so, :class:`KeepWarmPings`)
+and :class:`FanOutMetrics`. This module imports
 no construct module, so every construct module may import it.
 """
 
 from typing import Any
 
 import typing_extensions
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 
@@ -137,6 +139,22 @@ class KeepWarmPings(typing_extensions.Protocol):
     def enabled(self) -> bool:
         """Whether the schedule runs."""
         ...
+
+
+class FanOutMetrics(typing_extensions.Protocol):
+    """What ``EndpointAlarms`` needs from a fan-out (``ModelFanOut``)."""
+
+    @property
+    def deadline(self) -> Duration:
+        """How long a request may take as a whole."""
+        ...
+
+    def metric_invocations(self) -> cloudwatch.Metric: ...
+    def metric_errors(self) -> cloudwatch.Metric: ...
+    def metric_throttles(self) -> cloudwatch.Metric: ...
+    def metric_duration(self) -> cloudwatch.Metric: ...
+    def metric_failed_requests(self) -> cloudwatch.Metric: ...
+    def metric_partial_answers(self) -> cloudwatch.Metric: ...
 
 
 def endpoint_resource(endpoint: IServerlessEndpoint) -> sagemaker.CfnEndpoint | None:

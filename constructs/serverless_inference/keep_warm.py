@@ -21,6 +21,11 @@ from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
 
 from serverless_inference import nag
+from serverless_inference.functions import (
+    depend_on_policy_only,
+    environment_number,
+    library_function,
+)
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
 from serverless_inference.keep_warm_options import (
     KeepWarmOptions,
@@ -30,7 +35,6 @@ from serverless_inference.keep_warm_options import (
     schedule_expression,
 )
 from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic, new_metric
-from serverless_inference.runtime_code import runtime_code
 from serverless_inference.schedules import rate_minutes as rate_minutes_of
 from serverless_inference.validation import Problems, is_token
 from serverless_inference_runtime.keep_warm import contract
@@ -43,8 +47,6 @@ DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DEFAULT_METRIC_PERIOD = Duration.minutes(5)
 
 MEMORY_SIZE_MB = 128
-RUNTIME = lambda_.Runtime.PYTHON_3_14
-"""The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's AwsSolutions-L1 asks for it)."""
 FUNCTION_TIMEOUT_MARGIN = Duration.seconds(30)
 """The function may run this much longer than one ping may wait (start-up, log, metrics)."""
 WARNING_ID_COVERED = "serverless-inference:keep-warm-covered"
@@ -121,29 +123,31 @@ class KeepWarm(Construct):
         self._warn_when_covered(endpoint.provisioned_concurrency, concurrency)
 
         self._log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=self._log_retention, removal_policy=RemovalPolicy.DESTROY
-        )
-        self.role = iam.Role(
-            self,
-            "ServiceRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Keep-warm function: writes its own logs and invokes one endpoint",
-        )
-        self.log_group.grant_write(self.role)
-
         function_timeout = Duration.seconds(
             math.ceil(ping_timeout.to_milliseconds() / 1000) + FUNCTION_TIMEOUT_MARGIN.to_seconds()
         )
-        self.function = lambda_.Function(
+        built = library_function(
             self,
-            "Function",
             description="Sends keep-warm pings to a SageMaker serverless endpoint",
-            runtime=RUNTIME,
+            role_description="Keep-warm function: writes its own logs and invokes one endpoint",
             handler=contract.HANDLER,
-            code=runtime_code(),
-            memory_size=MEMORY_SIZE_MB,
+            memory_size_mb=MEMORY_SIZE_MB,
             timeout=function_timeout,
+            log_retention=self._log_retention,
+            environment={
+                contract.ENV_ENDPOINT_NAME: endpoint.endpoint_name,
+                contract.ENV_CONCURRENCY: str(concurrency),
+                contract.ENV_PAYLOAD: payload,
+                contract.ENV_CONTENT_TYPE: content_type,
+                contract.ENV_PING_TIMEOUT: environment_number(
+                    ping_timeout.to_milliseconds() / 1000
+                ),
+                contract.ENV_CONNECT_TIMEOUT: str(contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
+                contract.ENV_COLD_START_THRESHOLD: environment_number(
+                    cold_start_threshold.to_milliseconds()
+                ),
+                contract.ENV_METRIC_NAMESPACE: metric_namespace,
+            },
             reserved_concurrent_executions=reserved_concurrency,
             retry_attempts=0,
             max_event_age=Duration.minutes(1),
@@ -151,21 +155,12 @@ class KeepWarm(Construct):
             current_version_options=lambda_.VersionOptions(
                 retry_attempts=0, max_event_age=Duration.minutes(1)
             ),
-            role=self.role,
-            log_group=self.log_group,
-            environment={
-                contract.ENV_ENDPOINT_NAME: endpoint.endpoint_name,
-                contract.ENV_CONCURRENCY: str(concurrency),
-                contract.ENV_PAYLOAD: payload,
-                contract.ENV_CONTENT_TYPE: content_type,
-                contract.ENV_PING_TIMEOUT: _number(ping_timeout.to_milliseconds() / 1000),
-                contract.ENV_CONNECT_TIMEOUT: str(contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
-                contract.ENV_COLD_START_THRESHOLD: _number(cold_start_threshold.to_milliseconds()),
-                contract.ENV_METRIC_NAMESPACE: metric_namespace,
-            },
         )
+        self.log_group = built.log_group
+        self.role = built.role
+        self.function = built.function
         endpoint.grant_invoke(self.function)
-        self._depend_on_policy_only()
+        depend_on_policy_only(built)
 
         interval = rate_minutes if rate_minutes is not None else DEFAULT_RATE_MINUTES
         self.schedule_expression = (
@@ -195,18 +190,6 @@ class KeepWarm(Construct):
         self.pre_warm: triggers.Trigger | None = None
         if enabled and options.get("pre_warm_on_deploy", True):
             self.pre_warm = self._pre_warm_trigger(endpoint)
-
-    def _depend_on_policy_only(self) -> None:
-        """Keep the function's ``DependsOn`` on its role's policy, not on the role itself.
-
-        The role is already referenced (``GetAtt``): listing it again is what cfn-lint's
-        W3005 reports. The policy must still come first, so a run never lacks permissions.
-        """
-        policy = self.role.node.try_find_child("DefaultPolicy")
-        function = typing.cast(CfnResource, self.function.node.default_child)
-        if policy is not None and isinstance(policy.node.default_child, CfnResource):
-            stack = Stack.of(self)
-            function.add_override("DependsOn", [stack.get_logical_id(policy.node.default_child)])
 
     def _scheduler_role(self) -> iam.Role:
         """The role the schedule invokes the function with (else a stack-wide shared one)."""
@@ -344,7 +327,3 @@ def _log_provider_to_the_stack(stack: Stack, retention: logs.RetentionDays) -> N
         stack, _TRIGGER_LOG_GROUP_ID, retention=retention, removal_policy=RemovalPolicy.DESTROY
     )
     handler.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import threading
 import time
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverless_inference_runtime import emf, sagemaker_runtime
+from serverless_inference_runtime.env_settings import read_float, read_int, read_namespace
 from serverless_inference_runtime.keep_warm import contract
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 from serverless_inference_runtime.sagemaker_runtime import OK, OUTCOMES, TIMEOUT
@@ -104,7 +104,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             f"{contract.ENV_ENDPOINT_NAME} must be the name of the endpoint to ping, "
             f"got {endpoint_name!r}"
         )
-    concurrency = _read_int(
+    concurrency = read_int(
         environ,
         contract.ENV_CONCURRENCY,
         contract.DEFAULT_CONCURRENCY,
@@ -116,7 +116,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     content_type = environ.get(contract.ENV_CONTENT_TYPE, contract.DEFAULT_CONTENT_TYPE).strip()
     if not content_type:
         problems.append(f"{contract.ENV_CONTENT_TYPE} must be a media type, got {content_type!r}")
-    ping_timeout = _read_float(
+    ping_timeout = read_float(
         environ,
         contract.ENV_PING_TIMEOUT,
         contract.DEFAULT_PING_TIMEOUT_SECONDS,
@@ -124,7 +124,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         900.0,
         problems,
     )
-    connect_timeout = _read_float(
+    connect_timeout = read_float(
         environ,
         contract.ENV_CONNECT_TIMEOUT,
         contract.DEFAULT_CONNECT_TIMEOUT_SECONDS,
@@ -132,7 +132,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         60.0,
         problems,
     )
-    threshold = _read_float(
+    threshold = read_float(
         environ,
         contract.ENV_COLD_START_THRESHOLD,
         contract.DEFAULT_COLD_START_THRESHOLD_MS,
@@ -140,14 +140,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         900_000.0,
         problems,
     )
-    namespace = environ.get(
-        contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE
-    ).strip()
-    if not namespace or namespace.startswith("AWS/"):
-        problems.append(
-            f"{contract.ENV_METRIC_NAMESPACE} must be a custom namespace (not AWS/...), "
-            f"got {namespace!r}"
-        )
+    namespace = read_namespace(
+        environ, contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE, problems
+    )
     if problems:
         raise ConfigurationError("Invalid keep-warm configuration: " + "; ".join(problems))
     return Settings(
@@ -160,43 +155,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         cold_start_threshold_ms=threshold,
         metric_namespace=namespace,
     )
-
-
-def _read_int(
-    environ: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]
-) -> int:
-    raw = environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        problems.append(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-        return default
-    return value
-
-
-def _read_float(
-    environ: Mapping[str, str],
-    name: str,
-    default: float,
-    low: float,
-    high: float,
-    problems: list[str],
-) -> float:
-    raw = environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # also refuses NaN
-        problems.append(f"{name} must be a number from {low:g} to {high:g}, got {raw!r}")
-        return default
-    return value
 
 
 def client_for(settings: Settings) -> Any:

@@ -60,6 +60,10 @@ class AlarmThresholdsSettings:
     api_latency_ms: int = _ms(_THRESHOLDS.api_latency)
     keep_warm_errors: int = _THRESHOLDS.keep_warm_errors
     keep_warm_failed_pings: int = _THRESHOLDS.keep_warm_failed_pings
+    fan_out_error_rate: float = _THRESHOLDS.fan_out_error_rate
+    fan_out_throttles: int = _THRESHOLDS.fan_out_throttles
+    fan_out_duration: float = _THRESHOLDS.fan_out_duration
+    """A share of each fan-out's deadline."""
     error_rate_min_requests: int = _THRESHOLDS.error_rate_min_requests
 
     def _by_field(self) -> dict[str, Any]:

@@ -52,6 +52,8 @@ class Reply:
     content_type: str = "application/json"
     error_type: str | None = None
     delay_s: float = 0.0
+    close_connection: bool = False
+    """Close the connection without answering (an endpoint that cannot be reached)."""
 
     @classmethod
     def error(cls, error_type: str, message: str = "injected error", delay_s: float = 0.0) -> Reply:
@@ -134,6 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.server.fake._record_and_decide(request)
         if reply.delay_s > 0:
             time.sleep(reply.delay_s)
+        if reply.close_connection:
+            self.close_connection = True
+            return
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
