@@ -13,7 +13,7 @@ import json
 import typing
 from typing import Any, Final, Unpack
 
-from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -60,6 +60,8 @@ from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
+EXECUTION_LOG_GROUP_PREFIX: Final = "API-Gateway-Execution-Logs_"
+"""API Gateway writes a stage's execution logs to ``API-Gateway-Execution-Logs_<id>/<stage>``."""
 _MEANING: Final = {
     "Count": COUNT,
     "4XXError": COUNT,
@@ -164,9 +166,8 @@ class InferenceApi(Construct):
         """Rate and burst limit of each route with a throttle of its own (the fan-out routes),
         by route path."""
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
-        )
+        log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
+        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
@@ -210,6 +211,17 @@ class InferenceApi(Construct):
         """URL of the stage (``https://<id>.execute-api.<region>.amazonaws.com/<stage>/``)."""
         self.stage = self.rest_api.deployment_stage
         self.stage_name = stage_name
+        # API Gateway creates the execution-log group on the stage's first log line, outside the
+        # stack, with no retention, and leaves it after `cdk destroy`. Its name is known before
+        # the stage exists, so the stack creates it first, and deletes it.
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"{EXECUTION_LOG_GROUP_PREFIX}{self.rest_api.rest_api_id}/{stage_name}",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.stage.node.add_dependency(self.execution_log_group)
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when
