@@ -35,6 +35,7 @@ def test_without_a_directory_there_is_no_artifact_and_the_hub_model_is_downloade
     assert props["environment"] == {
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
     }
 
 
@@ -170,6 +171,7 @@ def test_the_handler_comes_from_the_directory_and_the_model_from_the_hub() -> No
     assert props["environment"] == {
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
         "MAX_BATCH_SIZE": "8",
     }
 
@@ -187,7 +189,10 @@ def test_model_files_without_a_handler_are_served_by_the_toolkit_with_the_task(
     ).environments["dev"]
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
-    assert props["environment"] == {"HF_TASK": "text-classification"}
+    assert props["environment"] == {
+        "HF_TASK": "text-classification",
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
+    }
 
 
 def test_overrides_set_and_clear_the_directory_like_any_key() -> None:

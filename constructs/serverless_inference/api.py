@@ -22,7 +22,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from serverless_inference import nag
-from serverless_inference.api_access_logs import AccessLogGroup
+from serverless_inference.api_access_logs import AccessLogGroup, execution_log_group
 from serverless_inference.api_auth import (
     ApiAuth,
     check_auth,
@@ -165,9 +165,8 @@ class InferenceApi(Construct):
         """Rate and burst limit of each route with a throttle of its own (the fan-out routes),
         by route path."""
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
-        )
+        log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
+        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         """The log group of the stage's JSON access logs."""
         rate = (
             throttle_rate_limit
@@ -215,6 +214,8 @@ class InferenceApi(Construct):
         """The stage every route is deployed to."""
         self.stage_name = stage_name
         """The stage's name, the first segment of every URL."""
+        self.execution_log_group = execution_log_group(self, self.stage, stage_name, log_retention)
+        """The stage's execution-log group, created before the stage, deleted with the stack."""
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when
