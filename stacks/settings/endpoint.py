@@ -69,7 +69,11 @@ class EndpointSettings:
             "model_data": model_data(
                 self.model_directory, self.model_directory_exclude, model_id=self.model_id
             ),
-            "environment": {**self._model_environment(), **MODEL_SERVER_WORKERS, **self.environment},
+            "environment": {
+                **self._model_environment(),
+                **MODEL_SERVER_WORKERS,
+                **self.environment,
+            },
             "memory_size_mb": self.memory_size_mb,
             "max_concurrency": self.max_concurrency,
             "provisioned_concurrency": self.provisioned_concurrency,
