@@ -109,8 +109,9 @@ def test_the_container_runs_the_hub_model_with_the_handler_and_its_batch_size(
     assert _model(dev.template)["PrimaryContainer"]["Environment"] == {
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
-        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
         "MAX_BATCH_SIZE": "32",
+        # the app's default: one model-server worker in a serverless container
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
     }
 
 

@@ -14,6 +14,9 @@ from tests.cdk_helpers import ROOT
 from tests.support.config import load_with, problems_of
 from tests.support.model_files import HANDLER, write_files
 
+WORKERS = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
+"""The app's default beside the model's own variables: one model-server worker."""
+
 EXAMPLE = "docs/examples/batched-sentiment"
 KEY = "environments.dev.endpoint."
 
@@ -35,7 +38,7 @@ def test_without_a_directory_there_is_no_artifact_and_the_hub_model_is_downloade
     assert props["environment"] == {
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
-        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
+        **WORKERS,
     }
 
 
@@ -171,8 +174,8 @@ def test_the_handler_comes_from_the_directory_and_the_model_from_the_hub() -> No
     assert props["environment"] == {
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
-        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
         "MAX_BATCH_SIZE": "8",
+        **WORKERS,
     }
 
 
@@ -189,10 +192,7 @@ def test_model_files_without_a_handler_are_served_by_the_toolkit_with_the_task(
     ).environments["dev"]
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
-    assert props["environment"] == {
-        "HF_TASK": "text-classification",
-        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
-    }
+    assert props["environment"] == {"HF_TASK": "text-classification", **WORKERS}
 
 
 def test_overrides_set_and_clear_the_directory_like_any_key() -> None:
