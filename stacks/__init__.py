@@ -4,7 +4,8 @@ from functools import cache
 
 from aws_cdk import Annotations, App, CloudFormationValidatePlugin, Environment, Stack, Validations
 
-from stacks.config import STACK_NAME_PREFIX, AppConfig, load_config
+from stacks.config import STACK_NAME_PREFIX as STACK_NAME_PREFIX
+from stacks.config import AppConfig, load_config
 from stacks.inference_stack import InferenceStack
 
 PIPELINE_STACK_ID = f"{STACK_NAME_PREFIX}-pipeline"
