@@ -48,7 +48,13 @@ from serverless_inference.api_responses import (
     integration_response,
     method_responses,
 )
-from serverless_inference.api_routes import add_post_method, route_throttle, throttle_method
+from serverless_inference.api_routes import (
+    add_post_method,
+    derived_throttle,
+    endpoint_throttle,
+    route_throttle,
+    throttle_method,
+)
 from serverless_inference.fan_out import ModelFanOut
 from serverless_inference.fan_out_options import check_route_timeout
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
@@ -160,8 +166,8 @@ class InferenceApi(Construct):
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
         self.route_throttles: dict[str, tuple[float, int]] = {}
-        """Rate and burst limit of each route with a throttle of its own (the fan-out routes),
-        by route path."""
+        """Rate and burst limit of each route, by route path: API Gateway throttles each
+        method on its own, so each route has a method setting with its own limits."""
 
         self.access_log_group = logs.LogGroup(
             self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
@@ -169,17 +175,21 @@ class InferenceApi(Construct):
         rate = (
             throttle_rate_limit
             if throttle_rate_limit is not None
-            else lazy_number(lambda: self._derived_limits()[0])
+            else lazy_number(lambda: min(rate for rate, _ in self.route_throttles.values()))
         )
         burst: int = (
             throttle_burst_limit
             if throttle_burst_limit is not None
-            else typing.cast(int, lazy_number(lambda: self._derived_limits()[1]))
+            else typing.cast(
+                int, lazy_number(lambda: min(burst for _, burst in self.route_throttles.values()))
+            )
         )
         self.throttle_rate_limit: float = rate
-        """The stage's rate limit, requests per second (a token when derived)."""
+        """The stage's default rate limit (``/*``: a method without a setting of its own, the
+        CORS preflights), requests per second: the explicit one, else the smallest route's (a
+        token then). Each route has its own (:attr:`route_throttles`)."""
         self.throttle_burst_limit: int = burst
-        """The stage's burst limit (a token when derived)."""
+        """The stage's default burst limit, as :attr:`throttle_rate_limit`."""
         stack = Stack.of(self)
         api_name = options.get("api_name")
         cloud_watch_role = options.get("cloud_watch_role", True)
@@ -268,7 +278,14 @@ class InferenceApi(Construct):
                 timeout=self._integration_timeout,
             ),
         )
-        return self._add_route(path, integration, method_responses(self._cors))
+        url = self._add_route(path, integration, method_responses(self._cors))
+        self._throttle_route(
+            path,
+            *endpoint_throttle(
+                endpoint.max_concurrency, self._explicit_rate_limit, self._explicit_burst_limit
+            ),
+        )
+        return url
 
     def add_fan_out(self, path: str, fan_out: ModelFanOut) -> str:
         """Add a ``POST /<path>`` route answered by ``fan_out`` (Lambda proxy integration, with
@@ -302,7 +319,14 @@ class InferenceApi(Construct):
             timeout=self._integration_timeout,
         )
         url = self._add_route(path, integration, None)
-        self._throttle_route(path, fan_out.min_member_concurrency)
+        self._throttle_route(
+            path,
+            *route_throttle(
+                fan_out.min_member_concurrency,
+                self._explicit_rate_limit,
+                self._explicit_burst_limit,
+            ),
+        )
         fan_out.route_url = url
         return url
 
@@ -333,12 +357,8 @@ class InferenceApi(Construct):
         self.route_urls[path] = url
         return url
 
-    def _throttle_route(self, path: str, concurrency: int) -> None:
-        """``POST /<path>`` throttled as ``concurrency`` allows (at most the explicit stage
-        throttle)."""
-        rate, burst = route_throttle(
-            concurrency, self._explicit_rate_limit, self._explicit_burst_limit
-        )
+    def _throttle_route(self, path: str, rate: float, burst: int) -> None:
+        """``POST /<path>`` throttled to ``rate`` and ``burst`` (a method setting of its own)."""
         throttle_method(
             typing.cast(apigw.CfnStage, self.stage.node.default_child),
             path,
@@ -385,12 +405,16 @@ class InferenceApi(Construct):
                 "UsagePlan",
                 description="Quota and throttle of the inference API's key",
                 throttle=apigw.ThrottleSettings(
-                    rate_limit=auth.rate_limit
-                    if auth.rate_limit is not None
-                    else self.throttle_rate_limit,
-                    burst_limit=auth.burst_limit
-                    if auth.burst_limit is not None
-                    else self.throttle_burst_limit,
+                    rate_limit=_first_given(
+                        auth.rate_limit,
+                        self._explicit_rate_limit,
+                        lazy_number(lambda: self._total_limits()[0]),
+                    ),
+                    burst_limit=_first_given(
+                        auth.burst_limit,
+                        self._explicit_burst_limit,
+                        lazy_number(lambda: self._total_limits()[1]),
+                    ),
                 ),
                 quota=(
                     apigw.QuotaSettings(
@@ -409,9 +433,9 @@ class InferenceApi(Construct):
                 "and you pay for it. Use IAM, an API key or Cognito outside of private tests.",
             )
 
-    def _derived_limits(self) -> tuple[float, int]:
-        total = sum(endpoint.max_concurrency for endpoint in self._endpoints)
-        return route_throttle(total, None, None)
+    def _total_limits(self) -> tuple[float, int]:
+        """What every endpoint route together may take: a usage plan's default throttle."""
+        return derived_throttle(sum(endpoint.max_concurrency for endpoint in self._endpoints))
 
     def _add_gateway_responses(self) -> None:
         for response_type, status, template, retry_after in GATEWAY_RESPONSES:
@@ -485,3 +509,8 @@ class InferenceApi(Construct):
     def metric_integration_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time SageMaker took, in ms (``IntegrationLatency``). Default: Average over 1 minute."""
         return self.metric("IntegrationLatency", **options)
+
+
+def _first_given(*values: Any) -> Any:
+    """The first of ``values`` that is not ``None``."""
+    return next(value for value in values if value is not None)

@@ -1,5 +1,9 @@
 """How ``InferenceApi`` adds a route: the ``POST`` method every route shares (auth, request
-validation, CORS preflight) and the stage setting of a route with a throttle of its own."""
+validation, CORS preflight) and the stage setting that gives each route its own throttle.
+
+API Gateway applies a stage's throttle to each method on its own, not to the methods together
+("Per-API, per-stage throttling limits are applied at the API method level for a stage"): a
+route is throttled by what its own endpoint (or a fan-out's smallest member) can serve."""
 
 from typing import Any
 
@@ -60,11 +64,29 @@ def add_post_method(
     )
 
 
+def derived_throttle(concurrency: int) -> tuple[float, int]:
+    """The rate and burst a route serving ``concurrency`` requests at once may take: the
+    rates per unit of concurrency, within API Gateway's limits."""
+    return (
+        min(MAX_RATE_LIMIT, RATE_LIMIT_PER_CONCURRENCY * concurrency),
+        min(MAX_BURST_LIMIT, BURST_LIMIT_PER_CONCURRENCY * concurrency),
+    )
+
+
+def endpoint_throttle(concurrency: int, rate_limit: Any, burst_limit: Any) -> tuple[Any, Any]:
+    """The throttle of an endpoint's route: the explicit limits where given (``None``:
+    derived from ``concurrency``, the endpoint's ``max_concurrency``)."""
+    rate, burst = derived_throttle(concurrency)
+    return (
+        rate_limit if rate_limit is not None else rate,
+        burst_limit if burst_limit is not None else burst,
+    )
+
+
 def route_throttle(concurrency: int, rate_limit: Any, burst_limit: Any) -> tuple[float, int]:
     """The rate and burst a route serving ``concurrency`` at once may take (the stage's rates
     per unit of concurrency), at most the explicit stage limits (``None``: derived)."""
-    rate: float = min(MAX_RATE_LIMIT, RATE_LIMIT_PER_CONCURRENCY * concurrency)
-    burst = min(MAX_BURST_LIMIT, BURST_LIMIT_PER_CONCURRENCY * concurrency)
+    rate, burst = derived_throttle(concurrency)
     if rate_limit is not None and not is_token(rate_limit):
         rate = min(rate, rate_limit)
     if burst_limit is not None and not is_token(burst_limit):
@@ -76,8 +98,8 @@ def throttle_method(
     stage: apigw.CfnStage,
     path: str,
     *,
-    rate: float,
-    burst: int,
+    rate: Any,
+    burst: Any,
     detailed_metrics: bool,
     added_before: int,
 ) -> None:
