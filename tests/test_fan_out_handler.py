@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from serverless_inference.api_responses import ERROR_MAPPING
-from serverless_inference_runtime.error_answers import ERROR_TYPE_HEADER
+from serverless_inference_runtime import sagemaker_runtime
+from serverless_inference_runtime.error_answers import BAD_GATEWAY, ERROR_TYPE_HEADER
 from serverless_inference_runtime.fan_out import contract
 from serverless_inference_runtime.fan_out import handler as fan_out
 from serverless_inference_runtime.limits import MAX_PAYLOAD_BYTES
@@ -296,6 +298,54 @@ def test_a_failed_optional_member_leaves_a_partial_answer(fake: SettableFake, ou
     assert topic["error"]["requestId"] == REQUEST_ID
     assert topic.get("retryAfterSeconds") == RETRY_AFTER.get(outcome)
     assert {body["members"][n]["status"] for n in ("sentiment", "entities")} == {"ok"}
+
+
+LEAKY = ("amazonaws.com", "127.0.0.1", "http", "-ep", "Read timeout", "endpoint URL")
+"""What botocore's timeout and connection errors hold: the runtime's URL and the endpoint."""
+
+
+@pytest.mark.parametrize(
+    ("reply", "deadline", "message"),
+    [
+        (Reply(delay_s=2.5), "3", "The model endpoint did not answer within 2 s."),
+        (Reply(delay_s=2.0), "0.4", "The model endpoint did not answer within 0.4 s."),
+        (Reply(close_connection=True), "3", BAD_GATEWAY.message),
+    ],
+    ids=["member-timeout", "deadline", "unreachable"],
+)
+def test_timeouts_and_unreachable_members_get_fixed_messages(
+    fake: SettableFake,
+    monkeypatch: pytest.MonkeyPatch,
+    reply: Reply,
+    deadline: str,
+    message: str,
+) -> None:
+    """GIVEN a required and an optional member that time out (or cannot be reached); THEN
+    both answers say so in a fixed message stating the seconds waited, never botocore's text
+    (the runtime's URL, the endpoint's name)."""
+    monkeypatch.setenv("DEADLINE_SECONDS", deadline)
+    fake.set_behaviour(replying({"entities": reply, "topic": reply}))
+    response = invoke()
+    body = body_of(response)
+    for answer in (body, body["members"]["topic"]["error"], body["members"]["entities"]["error"]):
+        assert answer["message"] == message
+    assert not [leak for leak in LEAKY if leak in response["body"]]
+
+
+def test_botocores_timeout_text_never_reaches_the_client() -> None:
+    url = "https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/support-ticket/invocations"
+    for error, expected in (
+        (ReadTimeoutError(endpoint_url=url), "The model endpoint did not answer within 7.5 s."),
+        (ConnectTimeoutError(endpoint_url=url), BAD_GATEWAY.message),
+        (EndpointConnectionError(endpoint_url=url), BAD_GATEWAY.message),
+    ):
+        assert url in str(error)
+        found = sagemaker_runtime.failure(error, 7.5)
+        assert url not in found.message  # nor in the log line
+        answer = found.kind.answer(found.message, REQUEST_ID)
+        assert answer["message"] == expected
+        assert "amazonaws.com" not in json.dumps(answer)
+        assert "support-ticket" not in json.dumps(answer)
 
 
 def test_a_model_error_carries_the_models_status_and_message(fake: SettableFake) -> None:

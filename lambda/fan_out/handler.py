@@ -53,7 +53,12 @@ from serverless_inference_runtime.limits import (
     LAMBDA_SYNC_PAYLOAD_BYTES,
     MAX_PAYLOAD_BYTES,
 )
-from serverless_inference_runtime.sagemaker_runtime import TIMEOUT, Answer, Failure
+from serverless_inference_runtime.sagemaker_runtime import (
+    TIMEOUT,
+    Answer,
+    Failure,
+    timeout_message,
+)
 
 RESPONSE_TOO_LARGE: Final = ErrorKind(
     "ResponseTooLarge",
@@ -210,7 +215,7 @@ def client_for(settings: Settings) -> Any:
     )
 
 
-def _call(client: Any, member: Member, request: Request) -> Result:
+def _call(client: Any, member: Member, request: Request, read_timeout_s: float) -> Result:
     began = time.perf_counter()
     try:
         answer = sagemaker_runtime.invoke(
@@ -223,7 +228,7 @@ def _call(client: Any, member: Member, request: Request) -> Result:
         )
     except Exception as error:  # every failure becomes the member's answer, never raised
         latency = (time.perf_counter() - began) * 1000
-        return Result(member, latency, failure=sagemaker_runtime.failure(error))
+        return Result(member, latency, failure=sagemaker_runtime.failure(error, read_timeout_s))
     return Result(member, (time.perf_counter() - began) * 1000, answer=answer)
 
 
@@ -235,10 +240,13 @@ def call_members(
     began = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=len(settings.members), thread_name_prefix="member")
     try:
-        futures = [pool.submit(_call, client, member, request) for member in settings.members]
+        futures = [
+            pool.submit(_call, client, member, request, settings.member_timeout_s)
+            for member in settings.members
+        ]
         wait(futures, timeout=deadline_s)
         elapsed = (time.perf_counter() - began) * 1000
-        late = Failure(TIMEOUT, DEADLINE, MODEL_TIMEOUT, "")
+        late = Failure(TIMEOUT, DEADLINE, MODEL_TIMEOUT, timeout_message(round(deadline_s, 2)))
         return [
             future.result() if future.done() else Result(member, elapsed, failure=late)
             for member, future in zip(settings.members, futures, strict=True)
