@@ -98,6 +98,8 @@ def test_the_function_runs_the_fan_out_handler_with_its_members(built: Built) ->
     assert function["Timeout"] == 27  # the 25 s deadline + 2 s
     variables = function["Environment"]["Variables"]
     assert (variables["DEADLINE_SECONDS"], variables["MEMBER_TIMEOUT_SECONDS"]) == ("25", "25")
+    # the route's integration timeout: the answer leaves before API Gateway gives up
+    assert variables[contract.ENV_INTEGRATION_TIMEOUT] == "29"
     resolved = variables[contract.ENV_MEMBERS]["Fn::Join"][1]
     text = "".join(
         part if isinstance(part, str) else "<" + part["Fn::GetAtt"][0] + ">" for part in resolved

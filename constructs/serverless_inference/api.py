@@ -312,6 +312,7 @@ class InferenceApi(Construct):
         problems.raise_if_any()
 
         fan_out.add_response_headers(self._cors)
+        fan_out.answer_within(self._integration_timeout)
         integration = apigw.LambdaIntegration(
             fan_out.function,
             proxy=True,
