@@ -27,8 +27,13 @@ README_CONFIG = load_module("readme_config", SCRIPT)
 EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.examples((ROOT / "README.md").read_text())
 
 
-def test_readme_has_the_three_model_and_pipeline_examples() -> None:
-    assert list(EXAMPLES) == ["three-models", "pipeline", "pipeline-cross-account"]
+def test_readme_has_the_model_directory_three_model_and_pipeline_examples() -> None:
+    assert list(EXAMPLES) == [
+        "model-directory",
+        "three-models",
+        "pipeline",
+        "pipeline-cross-account",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -125,11 +130,9 @@ def test_ci_runs_the_suite_with_each_readme_example_then_restores_cdk_json(
     assert (log / "calls").read_text().splitlines() == [
         "test",
         "test-wheel",
-        "unit synth",
-        "unit synth",
-        "unit synth",
+        *["unit synth"] * len(EXAMPLES),
     ]
-    for call, name in ((3, "three-models"), (4, "pipeline"), (5, "pipeline-cross-account")):
+    for call, name in enumerate(EXAMPLES, start=3):
         seen = json.loads((log / f"cdk.json.{call}").read_text())["context"]
         assert {key: seen[key] for key in EXAMPLES[name]} == EXAMPLES[name]
     assert (ci_copy / "cdk.json").read_text() == original

@@ -84,13 +84,20 @@ def tar_gz_asset(
     return bucket, location.object_key
 
 
-def read_model_directory(
-    path: str, *, exclude: Sequence[str], require_handler: bool
-) -> ModelDirectory:
-    """The files ``ModelData.from_directory`` packs; a ``ValueError`` when the path is no
-    directory or its layout is one the inference toolkits cannot serve."""
-    problems = Problems("ModelData.from_directory props")
-    if isinstance(exclude, str) or not all(isinstance(p, str) and p for p in exclude):
+def check_model_directory(
+    problems: Problems,
+    path: str,
+    *,
+    exclude: Sequence[str],
+    require_handler: bool,
+    names: SettingNames = SETTING_NAMES,
+) -> ModelDirectory | None:
+    """Record in ``problems``, as ``path`` and ``exclude``, why ``path`` cannot be packed: no
+    directory, patterns that are not globs, a layout the inference toolkits cannot serve (a fix
+    names the caller's settings as ``names`` spell them); return the files
+    ``ModelData.from_directory`` packs, or ``None`` after recording a problem."""
+    patterns_valid = not isinstance(exclude, str) and all(isinstance(p, str) and p for p in exclude)
+    if not patterns_valid:
         problems.add(
             "exclude",
             exclude,
@@ -99,19 +106,38 @@ def read_model_directory(
     root = Path(path)
     if not root.is_dir():
         problems.add("path", path, "an existing directory")
-    problems.raise_if_any()
+        return None
+    if not patterns_valid:
+        return None
     directory = read_directory(root, exclude)
-    for finding in check_layout(
-        directory.contents, require_handler=require_handler, names=SETTING_NAMES
-    ):
-        if finding.status is Status.FAIL:
-            problems.add(
-                "path",
-                path,
-                f"a model directory the inference toolkits can serve ({finding.item}: "
-                f"{finding.value}: {finding.reason}; {finding.fix})",
-            )
+    failures = [
+        finding
+        for finding in check_layout(
+            directory.contents, require_handler=require_handler, names=names
+        )
+        if finding.status is Status.FAIL
+    ]
+    for finding in failures:
+        problems.add(
+            "path",
+            path,
+            f"a model directory the inference toolkits can serve ({finding.item}: "
+            f"{finding.value}: {finding.reason}; {finding.fix})",
+        )
+    return None if failures else directory
+
+
+def read_model_directory(
+    path: str, *, exclude: Sequence[str], require_handler: bool
+) -> ModelDirectory:
+    """The files ``ModelData.from_directory`` packs; a ``ValueError`` when the path is no
+    directory or its layout is one the inference toolkits cannot serve."""
+    problems = Problems("ModelData.from_directory props")
+    directory = check_model_directory(
+        problems, path, exclude=exclude, require_handler=require_handler
+    )
     problems.raise_if_any()
+    assert directory is not None  # no problem recorded: the directory was read
     return directory
 
 

@@ -14,6 +14,7 @@ from serverless_inference.endpoint_base import DEFAULT_VARIANT_NAME
 from serverless_inference.images import HUGGING_FACE_DEFAULT_CPU_TAG, ContainerImage
 from serverless_inference.validation import Problems
 from stacks.placement import check_account
+from stacks.settings.model_directory import check_model_directory_setting, model_data
 from stacks.settings.retention import DEFAULT_LOG_RETENTION_DAYS, check_retention_days, retention
 
 GPU_IMAGE_TAG: Final = re.compile(r"(^|-)(gpu|cu[0-9]+|neuronx?)(-|$)")
@@ -26,8 +27,21 @@ IMAGE_TAG_PATTERN: Final = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 class EndpointSettings:
     """``environments.<name>.endpoint``: the model and its serverless endpoint."""
 
-    model_id: str = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    model_id: str | None = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    """The Hugging Face Hub model the toolkit downloads at start-up (``HF_MODEL_ID``); ``None``
+    (``null``) only with ``model_directory``, whose files are then the model.
+    Default: the reference sentiment model."""
     task: str = "text-classification"
+    """The transformers pipeline task (``HF_TASK``): the toolkit's default handler builds that
+    pipeline over the model; a handler of its own may read it. Default: text-classification."""
+    model_directory: str | None = None
+    """A model directory packed into the model artifact (``ModelData.from_directory``):
+    absolute, or relative to the app's folder. It holds the handler (``code/inference.py``)
+    for the Hub model ``model_id``, or, with ``model_id`` ``null``, the model's own files.
+    Default: - no artifact: the toolkit downloads ``model_id`` from the Hub."""
+    model_directory_exclude: list[str] = field(default_factory=list)
+    """Glob patterns of files of ``model_directory`` left out of the artifact, besides caches
+    and version-control folders (``README.md``, ``*.ckpt``, ``checkpoints/*``). Default: none."""
     image_tag: str = HUGGING_FACE_DEFAULT_CPU_TAG
     registry_account: str | None = None
     """The account of the registry of AWS's Hugging Face images in the environment's region,
@@ -48,7 +62,10 @@ class EndpointSettings:
             "image": ContainerImage.hugging_face_inference(
                 self.image_tag, registry_account=self.registry_account
             ),
-            "environment": {"HF_MODEL_ID": self.model_id, "HF_TASK": self.task, **self.environment},
+            "model_data": model_data(
+                self.model_directory, self.model_directory_exclude, model_id=self.model_id
+            ),
+            "environment": {**self._model_environment(), **self.environment},
             "memory_size_mb": self.memory_size_mb,
             "max_concurrency": self.max_concurrency,
             "provisioned_concurrency": self.provisioned_concurrency,
@@ -56,6 +73,11 @@ class EndpointSettings:
             "endpoint_name": self.endpoint_name,
             "log_retention": retention(self.log_retention_days),
         }
+
+    def _model_environment(self) -> dict[str, str]:
+        """``HF_MODEL_ID`` (unless the artifact holds the model) and ``HF_TASK``."""
+        hub = {"HF_MODEL_ID": self.model_id} if self.model_id is not None else {}
+        return {**hub, "HF_TASK": self.task}
 
     def check(self, problems: Problems) -> None:
         """Record problems the endpoint itself would refuse, and image tags that cannot
@@ -71,6 +93,16 @@ class EndpointSettings:
                 "Inferentia chips; -gpu-, -cuNNN- and -neuronx- tags are builds for them)",
             )
         check_account(problems, "registry_account", self.registry_account)
+        if self.model_id is None and self.model_directory is None:
+            problems.add(
+                "model_id",
+                self.model_id,
+                "a Hugging Face Hub model id (HF_MODEL_ID); null only with model_directory, "
+                "whose files are then the model",
+            )
+        check_model_directory_setting(
+            problems, self.model_directory, self.model_directory_exclude, model_id=self.model_id
+        )
         check_endpoint_props(
             problems,
             environment=self.environment,
