@@ -50,15 +50,15 @@ from serverless_inference.api_responses import (
 )
 from serverless_inference.api_routes import (
     add_post_method,
-    derived_throttle,
     endpoint_throttle,
     route_throttle,
+    smallest_route_throttle,
     throttle_method,
+    usage_plan_throttle,
 )
 from serverless_inference.fan_out import ModelFanOut
 from serverless_inference.fan_out_options import check_route_timeout
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
-from serverless_inference.lazy import lazy_number
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
 from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
@@ -172,22 +172,12 @@ class InferenceApi(Construct):
         self.access_log_group = logs.LogGroup(
             self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
         )
-        rate = (
-            throttle_rate_limit
-            if throttle_rate_limit is not None
-            else lazy_number(lambda: min(rate for rate, _ in self.route_throttles.values()))
-        )
-        burst: int = (
-            throttle_burst_limit
-            if throttle_burst_limit is not None
-            else typing.cast(
-                int, lazy_number(lambda: min(burst for _, burst in self.route_throttles.values()))
-            )
-        )
+        smallest_rate, smallest_burst = smallest_route_throttle(self.route_throttles)
+        rate = throttle_rate_limit if throttle_rate_limit is not None else smallest_rate
+        burst = throttle_burst_limit if throttle_burst_limit is not None else smallest_burst
         self.throttle_rate_limit: float = rate
-        """The stage's default rate limit (``/*``: a method without a setting of its own, the
-        CORS preflights), requests per second: the explicit one, else the smallest route's (a
-        token then). Each route has its own (:attr:`route_throttles`)."""
+        """The stage's default rate limit (``/*``: the CORS preflights), requests per second:
+        the explicit one, else the smallest route's (a token). See :attr:`route_throttles`."""
         self.throttle_burst_limit: int = burst
         """The stage's default burst limit, as :attr:`throttle_rate_limit`."""
         stack = Stack.of(self)
@@ -405,17 +395,11 @@ class InferenceApi(Construct):
             self.usage_plan = self.rest_api.add_usage_plan(
                 "UsagePlan",
                 description="Quota and throttle of the inference API's key",
-                throttle=apigw.ThrottleSettings(
-                    rate_limit=_first_given(
-                        auth.rate_limit,
-                        self._explicit_rate_limit,
-                        lazy_number(lambda: self._total_limits()[0]),
-                    ),
-                    burst_limit=_first_given(
-                        auth.burst_limit,
-                        self._explicit_burst_limit,
-                        lazy_number(lambda: self._total_limits()[1]),
-                    ),
+                throttle=usage_plan_throttle(
+                    auth,
+                    self._explicit_rate_limit,
+                    self._explicit_burst_limit,
+                    lambda: sum(endpoint.max_concurrency for endpoint in self._endpoints),
                 ),
                 quota=(
                     apigw.QuotaSettings(
@@ -433,10 +417,6 @@ class InferenceApi(Construct):
                 "InferenceApi auth is 'none': anyone who finds the URL can invoke the model "
                 "and you pay for it. Use IAM, an API key or Cognito outside of private tests.",
             )
-
-    def _total_limits(self) -> tuple[float, int]:
-        """What every endpoint route together may take: a usage plan's default throttle."""
-        return derived_throttle(sum(endpoint.max_concurrency for endpoint in self._endpoints))
 
     def _add_gateway_responses(self) -> None:
         for response_type, status, template, retry_after in GATEWAY_RESPONSES:
@@ -510,8 +490,3 @@ class InferenceApi(Construct):
     def metric_integration_latency(self, **options: Any) -> cloudwatch.Metric:
         """Time SageMaker took, in ms (``IntegrationLatency``). Default: Average over 1 minute."""
         return self.metric("IntegrationLatency", **options)
-
-
-def _first_given(*values: Any) -> Any:
-    """The first of ``values`` that is not ``None``."""
-    return next(value for value in values if value is not None)

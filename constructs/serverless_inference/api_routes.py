@@ -5,6 +5,8 @@ API Gateway applies a stage's throttle to each method on its own, not to the met
 ("Per-API, per-stage throttling limits are applied at the API method level for a stage"): a
 route is throttled by what its own endpoint (or a fan-out's smallest member) can serve."""
 
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_cdk import aws_apigateway as apigw
@@ -20,6 +22,7 @@ from serverless_inference.api_options import (
     RATE_LIMIT_PER_CONCURRENCY,
 )
 from serverless_inference.api_responses import CORS_EXPOSED_HEADERS
+from serverless_inference.lazy import lazy_number
 from serverless_inference.validation import is_token
 from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 
@@ -80,6 +83,33 @@ def endpoint_throttle(concurrency: int, rate_limit: Any, burst_limit: Any) -> tu
     return (
         rate_limit if rate_limit is not None else rate,
         burst_limit if burst_limit is not None else burst,
+    )
+
+
+def smallest_route_throttle(throttles: Mapping[str, tuple[float, int]]) -> tuple[float, int]:
+    """The stage's default throttle: the smallest rate and burst of ``throttles`` (the routes'),
+    tokens read at synthesis, once every route is in."""
+    return (
+        lazy_number(lambda: min(rate for rate, _ in throttles.values())),
+        typing.cast(int, lazy_number(lambda: min(burst for _, burst in throttles.values()))),
+    )
+
+
+def usage_plan_throttle(
+    auth: ApiAuth, rate_limit: Any, burst_limit: Any, concurrency: Callable[[], int]
+) -> apigw.ThrottleSettings:
+    """A usage plan's throttle (a key's requests to every route together): the key's own
+    limits, else the explicit stage limits, else derived from ``concurrency``, the sum of the
+    endpoints' ``max_concurrency`` at synthesis."""
+    rate = auth.rate_limit if auth.rate_limit is not None else rate_limit
+    burst = auth.burst_limit if auth.burst_limit is not None else burst_limit
+    return apigw.ThrottleSettings(
+        rate_limit=rate
+        if rate is not None
+        else lazy_number(lambda: derived_throttle(concurrency())[0]),
+        burst_limit=burst
+        if burst is not None
+        else typing.cast(int, lazy_number(lambda: derived_throttle(concurrency())[1])),
     )
 
 

@@ -109,21 +109,21 @@ def description(head: str, keys: Sequence[str], tail: str) -> str:
 
 def critical_alarm_names(
     prefix: str,
-    models: Sequence[str],
-    fan_outs: Sequence[str],
+    model_names: Sequence[str],
+    fan_out_names: Sequence[str],
     *,
     api: bool,
     disabled: Collection[str],
 ) -> list[str]:
-    """The names of the critical alarms ``EndpointAlarms`` makes for named ``models`` (the
-    API's too when ``api``) and ``fan_outs``, but the ``disabled`` kinds: what the composite's
+    """The names of the critical alarms ``EndpointAlarms`` makes for the named models (the
+    API's too when ``api``) and fan-outs, but the ``disabled`` kinds: what the composite's
     rule names. A kind is the API's when it starts with ``api_``, a fan-out's with
     ``fan_out_``, else the endpoint's."""
     kinds = sorted(kind.value for kind in CRITICAL_KINDS if kind.value not in disabled)
     fan_out_kinds = [kind for kind in kinds if kind.startswith("fan_out_")]
     api_kinds = [kind for kind in kinds if kind.startswith("api_")] if api else []
     endpoint_kinds = [kind for kind in kinds if not kind.startswith(("api_", "fan_out_"))]
-    keys = [f"{model}-{kind}" for model in models for kind in endpoint_kinds]
+    keys = [f"{model}-{kind}" for model in model_names for kind in endpoint_kinds]
     keys += api_kinds
-    keys += [f"{fan_out}-{kind}" for fan_out in fan_outs for kind in fan_out_kinds]
+    keys += [f"{fan_out}-{kind}" for fan_out in fan_out_names for kind in fan_out_kinds]
     return [alarm_name(prefix, key) for key in keys]
