@@ -102,6 +102,7 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
             f"{STACK_NAME_PREFIX}-{name}",
             placements[name].region,
         )
+    _check_topic_regions(problems, environments, placements)
     cdk_nag = _top_level(context, CDK_NAG_CONTEXT_KEY, False, _is_bool, "true or false", problems)
     quota = _top_level(
         context,
@@ -176,6 +177,23 @@ def _check_image_regions(
             placements[name].region,
             registry_account=settings.endpoint.registry_account,
             registry_account_key=f"{prefix}endpoint.registry_account",
+        )
+
+
+def _check_topic_regions(
+    problems: Problems,
+    environments: Mapping[str, EnvironmentSettings],
+    placements: Mapping[str, Placement],
+) -> None:
+    """The alarm topics of each environment must be in the region it deploys to, named with
+    the key that sets that region: the environment's, else the pipeline's for a stage."""
+    for name, settings in environments.items():
+        prefix = f"{ENVIRONMENTS_CONTEXT_KEY}.{name}."
+        region_key = (
+            f"{prefix}region" if settings.region is not None else f"{PIPELINE_CONTEXT_KEY}.region"
+        )
+        settings.alarms.check_topic_regions(
+            problems.under(f"{prefix}alarms."), placements[name].region, region_key
         )
 
 

@@ -21,8 +21,11 @@ from stacks.settings.environment import EnvironmentSettings
 from stacks.settings.pipeline import PipelineSettings
 
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
-"""aws/codebuild/standard:7.0: the image whose runtimes include Python 3.11 and Node.js 20."""
-RUNTIME_VERSIONS = {"python": "3.11", "nodejs": "20"}
+"""aws/codebuild/standard:7.0 (Ubuntu 22.04): its runtimes include Python 3.11 (the project's
+version) and Node.js 18, 20, 22 and 24."""
+RUNTIME_VERSIONS = {"python": "3.11", "nodejs": "22"}
+"""Node.js 22, not 20: jsii (and so every CDK command of the pipeline) calls Node 20
+end-of-life. The local toolchain may stay on Node 20 (the README's set-up)."""
 INSTALL_COMMANDS = ["make .stamps/python .stamps/node"]
 """The Makefile's own set-up targets: the venv from requirements-dev.txt and ``npm ci``."""
 SYNTH_COMMANDS = ["make test", "make synth"]

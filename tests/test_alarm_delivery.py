@@ -5,6 +5,7 @@ lint; these tests pin what it accepts and refuses, and what ``EndpointAlarms`` s
 """
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -223,3 +224,91 @@ def test_check_refuses_a_key_without_the_cloudwatch_statement(
 def test_check_refuses_the_aws_managed_sns_key(deliverable: dict[str, Any]) -> None:
     _resource(deliverable, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = "alias/aws/sns"
     assert "alias/aws/sns cannot allow CloudWatch" in "".join(delivery_report(deliverable).problems)
+
+
+# --- topics passed in: their region, and e-mail on a FIFO topic -------------------------------
+
+US_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+
+def _imported(stack: Stack, arn: str, construct_id: str = "Given") -> sns.ITopic:
+    return sns.Topic.from_topic_arn(stack, construct_id, arn)
+
+
+@pytest.mark.parametrize("prop", ["topic", "pager_topic"])
+def test_fails_when_a_topic_is_in_another_region_than_the_pinned_stack(prop: str) -> None:
+    stack = new_stack(region="eu-west-1")
+    with pytest.raises(
+        ValueError,
+        match=rf"{prop} must be a topic in the stack's region eu-west-1, not us-east-1 \(a "
+        rf"CloudWatch alarm action must name a topic in the alarm's own region\), got "
+        rf"'{US_TOPIC_ARN}'",
+    ):
+        _alarms(stack, **{prop: _imported(stack, US_TOPIC_ARN)})
+
+
+def _own_rules(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The template's rules but the one CDK adds to every stack (the bootstrap version)."""
+    return {k: v for k, v in template.get("Rules", {}).items() if k != "CheckBootstrapVersion"}
+
+
+def _rule_holds(rule: dict[str, Any], region: str) -> bool:
+    """Whether every assertion of a template rule holds when the stack deploys to ``region``
+    (the rule functions this library writes: ``Fn::Equals`` on ``Ref AWS::Region``)."""
+    results = []
+    for assertion in rule["Assertions"]:
+        left, right = assertion["Assert"]["Fn::Equals"]
+        values = [region if value == {"Ref": "AWS::Region"} else value for value in (left, right)]
+        results.append(values[0] == values[1])
+    return all(results)
+
+
+def test_a_region_agnostic_stack_can_only_deploy_to_the_topics_region() -> None:
+    stack = new_stack()
+    _alarms(
+        stack,
+        topic=_imported(stack, US_TOPIC_ARN),
+        pager_topic=_imported(stack, US_TOPIC_ARN.replace("alerts", "pager"), "Pager"),
+    )
+    (rule,) = _own_rules(linted_template(stack).to_json()).values()
+    assert _rule_holds(rule, "us-east-1")
+    assert not _rule_holds(rule, "eu-west-1")
+    (assertion,) = rule["Assertions"]
+    assert "deploy this stack to us-east-1" in assertion["AssertDescription"]
+
+
+def test_a_topic_of_the_stacks_own_region_needs_no_rule() -> None:
+    pinned = new_stack(region="us-east-1")
+    _alarms(pinned, topic=_imported(pinned, US_TOPIC_ARN))
+    agnostic = new_stack()
+    _alarms(agnostic, email_addresses=["oncall@example.com"])
+    for stack in (pinned, agnostic):
+        assert _own_rules(linted_template(stack).to_json()) == {}
+
+
+def test_fails_when_a_region_agnostic_stacks_topics_are_in_two_regions() -> None:
+    stack = new_stack()
+    with pytest.raises(
+        ValueError, match=r"pager_topic must be a topic in the same region as topic"
+    ):
+        _alarms(
+            stack,
+            topic=_imported(stack, US_TOPIC_ARN),
+            pager_topic=_imported(stack, PAGER_TOPIC_ARN, "Pager"),
+        )
+
+
+@pytest.mark.parametrize("fifo", ["imported", "created"])
+def test_fails_when_e_mail_addresses_would_subscribe_to_a_fifo_topic(fifo: str) -> None:
+    stack = new_stack()
+    topic = (
+        _imported(stack, "arn:aws:sns:eu-west-1:123456789012:alerts.fifo")
+        if fifo == "imported"
+        else sns.Topic(stack, "Fifo", fifo=True, topic_name="alerts.fifo")
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"topic must be a standard topic when email_addresses are given \(SNS FIFO "
+        r"topics deliver to SQS queues only, never to e-mail\)",
+    ):
+        _alarms(stack, topic=topic, email_addresses=["oncall@example.com"])

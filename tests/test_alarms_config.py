@@ -8,9 +8,10 @@ from aws_cdk.assertions import Template
 
 from serverless_inference import AlarmThresholds
 from serverless_inference.alarm_thresholds import duration_field_names
-from stacks.config import load_config
+from stacks.config import ConfigurationError, load_config
 from stacks.settings.alarms import AlarmsSettings, AlarmThresholdsSettings
 from tests.cdk_helpers import build_default_app, linted_template
+from tests.support.config import ACCOUNT_A, PIPELINE, load_environments, problems_of
 
 ENVIRONMENTS: dict[str, Any] = {"dev": {}, "prod": {}}
 
@@ -112,6 +113,17 @@ def test_context_override_disables_alarms_in_one_environment() -> None:
             r"environments\.dev\.alarms\.pager_topic_arn must be at most 1024 characters matching",
         ),
         (
+            {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:alerts.fifo"},
+            r"environments\.dev\.alarms\.topic_arn must be the ARN of a standard SNS topic: a "
+            r"FIFO topic delivers to SQS queues only \(never e-mail\) and needs a message group "
+            r"ID that CloudWatch alarm actions do not send, got "
+            r"'arn:aws:sns:eu-west-1:123456789012:alerts\.fifo'",
+        ),
+        (
+            {"pager_topic_arn": "arn:aws:sns:eu-west-1:123456789012:pager.fifo"},
+            r"environments\.dev\.alarms\.pager_topic_arn must be the ARN of a standard SNS topic",
+        ),
+        (
             {"price_per_gb_second": -1},
             r"environments\.dev\.alarms\.price_per_gb_second must be a price in USD per GB-second",
         ),
@@ -124,6 +136,55 @@ def test_context_override_disables_alarms_in_one_environment() -> None:
 def test_fails_when_alarm_settings_are_invalid(alarms: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _load_dev(alarms)
+
+
+US_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+EU_TOPIC = "arn:aws:sns:eu-west-1:123456789012:pager"
+
+
+def test_fails_when_a_topic_is_not_in_the_environments_pinned_region() -> None:
+    environment = {
+        "account": ACCOUNT_A,
+        "region": "eu-west-1",
+        "alarms": {"topic_arn": US_TOPIC, "pager_topic_arn": EU_TOPIC},
+    }
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments({"dev": environment})
+    assert problems_of(raised) == [
+        "environments.dev.alarms.topic_arn must be a topic in eu-west-1, where this environment "
+        "deploys (environments.dev.region): a CloudWatch alarm action must name a topic in the "
+        f"alarm's own region, got '{US_TOPIC}'"
+    ]
+
+
+def test_fails_when_a_topic_is_not_in_the_region_the_pipeline_deploys_a_stage_to() -> None:
+    # GIVEN dev, a stage without a region of its own, in a pipeline in eu-west-1
+    pipeline = {**PIPELINE, "stages": ["dev"]}
+    with pytest.raises(ConfigurationError) as raised:
+        load_environments({"dev": {"alarms": {"pager_topic_arn": US_TOPIC}}}, pipeline=pipeline)
+    assert problems_of(raised) == [
+        "environments.dev.alarms.pager_topic_arn must be a topic in eu-west-1, where this "
+        "environment deploys (pipeline.region): a CloudWatch alarm action must name a topic in "
+        f"the alarm's own region, got '{US_TOPIC}'"
+    ]
+
+
+def test_topics_anywhere_are_left_to_the_template_where_the_region_is_open_or_alarms_off() -> None:
+    # region-agnostic: the template's rule refuses another region at deploy time
+    load_environments({"dev": {"alarms": {"topic_arn": US_TOPIC}}})
+    # alarms off: the topic is not used
+    off = {"region": "eu-west-1", "alarms": {"enabled": False, "topic_arn": US_TOPIC}}
+    load_environments({"dev": {"account": ACCOUNT_A, **off}})
+
+
+def test_default_app_region_agnostic_with_a_topic_deploys_only_to_its_region() -> None:
+    app, stacks = build_default_app({"env": "dev", "environments.dev.alarms.topic_arn": US_TOPIC})
+    app.synth()
+    rules = linted_template(stacks["dev"]).to_json()["Rules"]
+    (topic_rule,) = [rule for name, rule in rules.items() if name != "CheckBootstrapVersion"]
+    assert topic_rule["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]
+    }
 
 
 # --- the default app ------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """InferenceApi: template assertions, validation, auth modes, metrics and the default app."""
 
 import json
+import typing
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import pytest
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnElement, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_logs as logs
@@ -284,6 +285,30 @@ def test_cors_preflight_is_the_only_unauthenticated_method() -> None:
     assert len(methods(template, "OPTIONS")) == 2
 
 
+def test_cors_preflight_allows_the_headers_of_every_auth_mode_and_browser_sigv4() -> None:
+    _, template = iam_api()
+    for options in methods(template, "OPTIONS"):
+        headers = options["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"]
+        assert allowed.startswith("'") and allowed.endswith("'")
+        # SigV4 signed in a browser: the signature, its date, the session token of temporary
+        # credentials, the payload hash and the SDK's user agent; an API key; the forwarded
+        # SageMaker headers
+        assert set(allowed.strip("'").split(",")) == {
+            "Authorization",
+            "X-Amz-Date",
+            "X-Amz-Security-Token",
+            "X-Amz-Content-Sha256",
+            "X-Amz-User-Agent",
+            "X-Api-Key",
+            "Content-Type",
+            "Accept",
+            "X-Amzn-SageMaker-Custom-Attributes",
+        }
+        # every header CDK allows by default is among them
+        assert set(apigw.Cors.DEFAULT_HEADERS) <= set(allowed.strip("'").split(","))
+
+
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "'https://app.example.com'",
     "Access-Control-Expose-Headers": "'Retry-After,X-SageMaker-Error-Type'",
@@ -461,11 +486,49 @@ def test_json_access_logs_to_a_log_group_with_retention() -> None:
     assert log_format["requestId"] == "$context.requestId"
     assert log_format["status"] == "$context.status"
     assert log_format["integrationStatus"] == "$context.integration.status"
-    log_group_id = stage["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    # The group's ARN as API Gateway documents it, ending in the group's name: not its Arn
+    # attribute, which ends in ":*" (whatever the app's feature flags say)
+    _, parts = stage["AccessLogSetting"]["DestinationArn"]["Fn::Join"]
+    assert parts[-2] == ":log-group:"
+    log_group_id = parts[-1]["Ref"]
     log_group = template.to_json()["Resources"][log_group_id]
     assert log_group["Properties"]["RetentionInDays"] == 30
     _, custom = custom_api()
     custom.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
+
+
+def _execution_log_group(api: InferenceApi, template: Template) -> tuple[str, dict[str, Any]]:
+    """The stage's execution-log group: its logical id and resource."""
+    rest_api_id = Stack.of(api).get_logical_id(
+        typing.cast(CfnElement, api.rest_api.node.default_child)
+    )
+    name = {
+        "Fn::Join": [
+            "",
+            ["API-Gateway-Execution-Logs_", {"Ref": rest_api_id}, f"/{api.stage_name}"],
+        ]
+    }
+    (found,) = [
+        (group_id, group)
+        for group_id, group in resources_of_type(template, "AWS::Logs::LogGroup").items()
+        if group["Properties"].get("LogGroupName") == name
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("api_of", "days"), [(iam_api, 30), (custom_api, 7)])
+def test_the_stack_owns_the_stages_execution_log_group_before_api_gateway_writes_to_it(
+    api_of: Any, days: int
+) -> None:
+    """API Gateway creates ``API-Gateway-Execution-Logs_<api id>/<stage>`` itself on the first
+    log line, without retention and outside the stack: the stack creates it first, with the
+    API's retention, and deletes it with the stack."""
+    api, template = api_of()
+    group_id, group = _execution_log_group(api, template)
+    assert group["Properties"]["RetentionInDays"] == days
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("Delete", "Delete")
+    stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
+    assert group_id in stage["DependsOn"]
 
 
 def test_regional_endpoint_and_binary_media_types() -> None:

@@ -9,6 +9,7 @@ and compares the deployment the stage points to, never a hard-coded generated ID
 from typing import Any
 
 from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 
 from serverless_inference import ContainerImage, InferenceApi, ServerlessEndpoint
@@ -18,14 +19,20 @@ def stage_deployment(
     *,
     endpoint_id: str = "Endpoint",
     other_endpoint_id: str | None = None,
+    credentials_role_id: str | None = None,
     **endpoint_props: Any,
 ) -> str:
     """The logical ID of the deployment the stage serves, for one version of an app: an API
-    in front of an endpoint, and a second route when ``other_endpoint_id`` is given."""
+    in front of an endpoint, and a second route when ``other_endpoint_id`` is given; the
+    credentials role under the logical ID ``credentials_role_id`` when given."""
     stack = Stack(App(), "TestStack")
     image = ContainerImage.hugging_face_inference()
     endpoint = ServerlessEndpoint(stack, endpoint_id, image=image, **endpoint_props)
     api = InferenceApi(stack, "Api", endpoint=endpoint)
+    if credentials_role_id is not None:
+        role = api.role.node.default_child
+        assert isinstance(role, iam.CfnRole)
+        role.override_logical_id(credentials_role_id)
     if other_endpoint_id is not None:
         api.add_endpoint("models/other", ServerlessEndpoint(stack, other_endpoint_id, image=image))
     template = Template.from_stack(stack)
@@ -65,3 +72,15 @@ def test_an_endpoint_updated_in_place_keeps_the_deployment() -> None:
     """A new memory size replaces the endpoint config and updates the endpoint in place
     (same name): the stage keeps calling it, no redeployment."""
     assert stage_deployment(memory_size_mb=2048) == stage_deployment(memory_size_mb=4096)
+
+
+def test_a_replaced_credentials_role_deploys_the_stage_again() -> None:
+    """Every integration's ``Credentials`` is ``GetAtt <role>.Arn``: the same expression for
+    a new role, whose ARN differs at deploy time. A stage left on the old deployment would
+    ask API Gateway to assume a deleted role."""
+    assert stage_deployment(credentials_role_id="RoleV1") == stage_deployment(
+        credentials_role_id="RoleV1"
+    )
+    assert stage_deployment(credentials_role_id="RoleV1") != stage_deployment(
+        credentials_role_id="RoleV2"
+    )

@@ -19,6 +19,7 @@ from tests.cdk_helpers import (
     cdk_default_rego_rule_types,
     cdk_json_context,
     linted_template,
+    resources_of_type,
     types_inspected_by,
 )
 from tests.conftest import SynthesizedApp
@@ -118,6 +119,32 @@ def test_reference_model_on_the_hugging_face_cpu_image(dev_template: Template) -
                 },
             }
         },
+    )
+
+
+def _model_environment(template: Template) -> dict[str, str]:
+    (model,) = resources_of_type(template, "AWS::SageMaker::Model").values()
+    environment: dict[str, str] = model["Properties"]["PrimaryContainer"]["Environment"]
+    return environment
+
+
+def test_reference_model_runs_one_model_server_worker(dev_template: Template) -> None:
+    # AWS recommends one worker, and so one copy of the model, in a serverless container; the
+    # Hugging Face image would start one worker per vCPU, each loading the model
+    assert _model_environment(dev_template) == {
+        "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+        "HF_TASK": "text-classification",
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
+    }
+
+
+def test_the_environment_key_overrides_the_model_server_workers() -> None:
+    app, stacks = build_default_app(
+        {"env": "dev", "endpoint.environment.SAGEMAKER_MODEL_SERVER_WORKERS": "2"}
+    )
+    app.synth()
+    assert _model_environment(linted_template(stacks["dev"]))["SAGEMAKER_MODEL_SERVER_WORKERS"] == (
+        "2"
     )
 
 

@@ -60,6 +60,18 @@ def test_keep_warm_reserved_concurrency_reserves_it_for_the_function(
     assert function["Properties"]["ReservedConcurrentExecutions"] == 2
 
 
-def test_a_null_endpoint_log_retention_leaves_the_log_group_to_sagemaker() -> None:
+def test_a_null_endpoint_log_retention_keeps_the_log_group_without_deleting_it(
+    dev_template: Template,
+) -> None:
+    # GIVEN the default app deployed (30 days), WHEN endpoint.log_retention_days becomes null
     _, template = _dev({"endpoint.log_retention_days": "null"})
-    template.resource_count_is("Custom::LogRetention", 0)
+    thirty = resources_of_type(dev_template, "Custom::LogRetention")
+    never = resources_of_type(template, "Custom::LogRetention")
+    # THEN the same resource is updated (a removed one would delete the live group) ...
+    assert list(never) == list(thirty)
+    (logical,) = never
+    assert thirty[logical]["Properties"]["RetentionInDays"] == 30
+    assert thirty[logical]["Properties"]["RemovalPolicy"] == "destroy"
+    # ... to never expire, and to keep the group when the stack or the endpoint goes
+    assert "RetentionInDays" not in never[logical]["Properties"]
+    assert never[logical]["Properties"]["RemovalPolicy"] == "retain"

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from serverless_inference import ContainerImage, ModelData, ServerlessEndpoint
 from serverless_inference_runtime.limits import MEMORY_SIZES_MB
@@ -20,6 +21,13 @@ from tests.cdk_helpers import (
 )
 
 IMAGE_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-model:1.0"
+ENDPOINT_DEPLOYMENT_PROPS = (
+    "DeploymentConfig",
+    "ExcludeRetainedVariantProperties",
+    "RetainAllVariantProperties",
+    "RetainDeploymentConfig",
+)
+"""Settings of how ``UpdateEndpoint`` deploys a new config (the library sets none)."""
 
 
 def _endpoint(**props: Any) -> ServerlessEndpoint:
@@ -112,6 +120,26 @@ def test_model_and_config_names_are_left_to_cloudformation(
             },
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "updatable"),
+    [
+        ("AWS::SageMaker::Model", {"Tags"}),
+        ("AWS::SageMaker::EndpointConfig", {"Tags"}),
+        ("AWS::SageMaker::Endpoint", {"EndpointConfigName", "Tags", *ENDPOINT_DEPLOYMENT_PROPS}),
+    ],
+)
+def test_every_model_and_endpoint_config_property_but_tags_is_create_only(
+    resource_type: str, updatable: set[str]
+) -> None:
+    # What the generated names and the API's redeployment rely on: any change but a tag
+    # replaces the Model and the EndpointConfig; the Endpoint only by its EndpointName.
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+    properties = set(schema["properties"])
+    create_only = {path.removeprefix("/properties/") for path in schema["createOnlyProperties"]}
+    read_only = {path.removeprefix("/properties/") for path in schema.get("readOnlyProperties", [])}
+    assert properties - create_only - read_only == updatable
 
 
 def test_endpoint_name_is_generated_when_not_given() -> None:

@@ -1,5 +1,6 @@
 """The endpoint's log group: a retention, and deleted with the stack (CDK's LogRetention)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -9,7 +10,13 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from serverless_inference import ContainerImage, ServerlessEndpoint
-from tests.cdk_helpers import linted_template, logical_id, new_stack, resources_of_type
+from tests.cdk_helpers import (
+    linted_template,
+    logical_id,
+    new_stack,
+    region_agnostic_arn,
+    resources_of_type,
+)
 
 IMAGE_URI = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-model:1.0"
 FUNCTION_TYPE = "AWS::Lambda::Function"
@@ -71,10 +78,9 @@ def _function_id(template: Template) -> str:
     return function_id
 
 
-def test_one_function_per_stack_may_delete_exactly_the_endpoints_log_groups(
-    two_endpoints: tuple[list[ServerlessEndpoint], Template],
-) -> None:
-    endpoints, template = two_endpoints
+def _delete_log_group_resources(template: Template) -> list[Any]:
+    """The ``Resource`` of every statement of the retention function's role that allows
+    ``logs:DeleteLogGroup``, after checking the function waits for that policy."""
     function = resources_of_type(template, FUNCTION_TYPE)[_function_id(template)]
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     (policy_id,) = [
@@ -87,25 +93,76 @@ def test_one_function_per_stack_may_delete_exactly_the_endpoints_log_groups(
     statements = resources_of_type(template, "AWS::IAM::Policy")[policy_id]["Properties"][
         "PolicyDocument"
     ]["Statement"]
-    deletes = [
-        s["Resource"]["Fn::Join"] for s in statements if s["Action"] == "logs:DeleteLogGroup"
-    ]
-    # each endpoint's own group in this account and region, nothing else
-    assert [parts[6:] for _, parts in deletes] == [
-        [
-            ":log-group:/aws/sagemaker/Endpoints/",
-            {"Fn::GetAtt": [logical_id(endpoint.endpoint), "EndpointName"]},
-            ":*",
-        ]
-        for endpoint in endpoints
-    ]
-    assert all(parts[:6] == LOGS_ARN_HEAD for _, parts in deletes)
+    return [s["Resource"] for s in statements if s["Action"] == "logs:DeleteLogGroup"]
 
 
-PARTITION, REGION, ACCOUNT = (
-    {"Ref": f"AWS::{name}"} for name in ("Partition", "Region", "AccountId")
-)
-LOGS_ARN_HEAD = ["arn:", PARTITION, ":logs:", REGION, ":", ACCOUNT]
+def test_one_function_per_stack_may_delete_the_endpoint_log_groups_by_prefix(
+    two_endpoints: tuple[list[ServerlessEndpoint], Template],
+) -> None:
+    _, template = two_endpoints
+    # one statement for both endpoints: every endpoint log group of this account and region,
+    # and no resource that names one endpoint (GetAtt EndpointName)
+    assert _delete_log_group_resources(template) == [
+        region_agnostic_arn("logs", "log-group:/aws/sagemaker/Endpoints/*")
+    ]
+
+
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012"}
+
+
+def _render(value: Any, attributes: dict[tuple[str, str], str]) -> str:
+    """A template value as CloudFormation resolves it, given the pseudo parameters of
+    ``PSEUDO`` and the ``Fn::GetAtt`` values of ``attributes``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return PSEUDO[value["Ref"]]
+    if "Fn::GetAtt" in value:
+        return attributes[tuple(value["Fn::GetAtt"])]
+    delimiter, parts = value["Fn::Join"]
+    return str(delimiter).join(_render(part, attributes) for part in parts)
+
+
+def _iam_matches(pattern: str, arn: str) -> bool:
+    """IAM's ``Resource`` matching: ``*`` any characters, ``?`` one, case-sensitive."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, arn) is not None
+
+
+def _named_endpoint_template(name: str) -> tuple[ServerlessEndpoint, Template]:
+    stack = new_stack()
+    return _endpoint(stack, endpoint_name=name), linted_template(stack)
+
+
+@pytest.mark.parametrize("group_arn_suffix", ["", ":*"])
+def test_a_replaced_endpoints_old_log_group_may_be_deleted_with_the_new_policy(
+    group_arn_suffix: str,
+) -> None:
+    # GIVEN the stack deployed with endpoint "a", then updated to endpoint "b": CloudFormation
+    # sends the Delete for group "a" in the cleanup phase, when the policy of "b" is in force
+    _, template_a = _named_endpoint_template("a")
+    endpoint_b, template_b = _named_endpoint_template("b")
+    old_group = _render(
+        resources_of_type(template_a, "Custom::LogRetention").popitem()[1]["Properties"][
+            "LogGroupName"
+        ],
+        {(logical_id(endpoint_b.endpoint), "EndpointName"): "a"},
+    )
+    arn = f"arn:aws:logs:eu-west-1:123456789012:log-group:{old_group}{group_arn_suffix}"
+    allowed = [
+        _render(resource, {(logical_id(endpoint_b.endpoint), "EndpointName"): "b"})
+        for resource in _delete_log_group_resources(template_b)
+    ]
+    # THEN the retention function of "b" may delete group "a"
+    assert old_group == "/aws/sagemaker/Endpoints/a"
+    assert any(_iam_matches(pattern, arn) for pattern in allowed), allowed
+    # and no other account's, region's or service's groups
+    for other in (
+        arn.replace("123456789012", "210987654321"),
+        arn.replace("eu-west-1", "us-east-1"),
+        arn.replace("/aws/sagemaker/Endpoints/", "/aws/lambda/"),
+    ):
+        assert not any(_iam_matches(pattern, other) for pattern in allowed)
 
 
 def test_log_group_name_names_the_endpoint(
@@ -136,10 +193,19 @@ def test_infinite_retention_keeps_events_but_still_deletes_the_group_with_the_st
     assert retention["Properties"]["RemovalPolicy"] == "destroy"
 
 
-def test_no_retention_leaves_the_group_to_sagemaker() -> None:
-    stack = new_stack()
-    endpoint = _endpoint(stack, log_retention=None)
-    template = linted_template(stack)
-    assert endpoint.log_group_retention is None
-    template.resource_count_is("Custom::LogRetention", 0)
-    template.resource_count_is(FUNCTION_TYPE, 0)
+def test_no_retention_keeps_the_same_resource_never_expiring_and_retained() -> None:
+    # A deployed endpoint switched from a retention to None: removing the retention resource
+    # would make CloudFormation delete it, and its handler the group. The same resource (same
+    # logical id) is updated instead: no expiry, and kept on deletion.
+    templates = {}
+    for retention in (logs.RetentionDays.ONE_MONTH, None):
+        stack = new_stack()
+        endpoint = _endpoint(stack, log_retention=retention)
+        templates[retention] = resources_of_type(linted_template(stack), "Custom::LogRetention")
+        assert logical_id(endpoint.log_group_retention) in templates[retention]
+    month, never = (templates[r] for r in (logs.RetentionDays.ONE_MONTH, None))
+    assert list(month) == list(never)
+    (properties,) = (resource["Properties"] for resource in never.values())
+    assert "RetentionInDays" not in properties
+    assert properties["RemovalPolicy"] == "retain"
+    assert properties["LogGroupName"] == next(iter(month.values()))["Properties"]["LogGroupName"]

@@ -248,6 +248,39 @@ def test_the_route_is_throttled_by_its_smallest_member(built: Built) -> None:
     assert settings[0]["ResourcePath"] == "/*" and settings[0]["ThrottlingBurstLimit"] == 2
 
 
+def test_the_routes_execution_logs_go_to_the_stages_group_of_the_stack(built: Built) -> None:
+    """The route's own method setting logs errors too: API Gateway writes them to the stage's
+    ``API-Gateway-Execution-Logs_<api id>/<stage>``, which the stack creates before the stage
+    and deletes with it."""
+    stage = built.resources("AWS::ApiGateway::Stage")[logical_id(built.api.stage)]
+    (route,) = [
+        s for s in stage["Properties"]["MethodSettings"] if s["ResourcePath"] == "/~1ticket"
+    ]
+    assert route["LoggingLevel"] == "ERROR"
+    group_id = logical_id(built.api.execution_log_group)
+    group = built.resources("AWS::Logs::LogGroup")[group_id]
+    assert group["Properties"]["LogGroupName"] == {
+        "Fn::Join": [
+            "",
+            ["API-Gateway-Execution-Logs_", {"Ref": logical_id(built.api.rest_api)}, "/v1"],
+        ]
+    }
+    assert group["DeletionPolicy"] == "Delete"
+    assert group_id in stage["DependsOn"]
+
+
+def test_the_routes_preflight_allows_browser_sigv4_headers(built: Built) -> None:
+    (preflight,) = [
+        m["Properties"]
+        for m in built.resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "OPTIONS"
+        and m["Properties"]["ResourceId"]["Ref"].startswith("Apiticket")
+    ]
+    headers = preflight["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+    allowed = headers["method.response.header.Access-Control-Allow-Headers"].strip("'")
+    assert {"X-Amz-Content-Sha256", "X-Amz-User-Agent"} <= set(allowed.split(","))
+
+
 def test_an_explicit_stage_throttle_caps_the_route_and_nested_paths_are_encoded() -> None:
     built = build(path="support/ticket", throttle_rate_limit=3, throttle_burst_limit=1)
     (stage,) = built.resources("AWS::ApiGateway::Stage").values()

@@ -322,6 +322,38 @@ def test_pre_warm_waits_for_the_no_retry_config_of_the_version_it_invokes(
 
 def test_no_pre_warm_when_not_asked(windowed: Built) -> None:
     assert resources_of_type(windowed.template, "Custom::Trigger") == {}
+    assert not any(
+        "LoggingConfig" in function["Properties"]
+        for function in resources_of_type(windowed.template, "AWS::Lambda::Function").values()
+        if function["Properties"]["Runtime"].startswith("nodejs")
+    )
+
+
+def _trigger_provider_handlers(template: Template) -> dict[str, Any]:
+    """CDK's trigger provider function(s): those the pre-warm triggers call."""
+    functions = resources_of_type(template, "AWS::Lambda::Function")
+    return {
+        trigger["Properties"]["ServiceToken"]["Fn::GetAtt"][0]: functions[
+            trigger["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+        ]
+        for trigger in resources_of_type(template, "Custom::Trigger").values()
+    }
+
+
+def test_the_trigger_provider_logs_to_a_group_the_stack_deletes() -> None:
+    # Lambda would create /aws/lambda/<generated name> on the first run, outside the stack,
+    # kept forever and after `cdk destroy`
+    stack = new_stack()
+    endpoint = _endpoint(stack)
+    retention = logs.RetentionDays.TWO_WEEKS
+    for construct_id in ("KeepWarm", "SecondKeepWarm"):  # one provider, one group per stack
+        KeepWarm(stack, construct_id, endpoint=endpoint, log_retention=retention)
+    template = linted_template(stack)
+    (handler,) = _trigger_provider_handlers(template).values()
+    group_id = handler["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    group = resources_of_type(template, "AWS::Logs::LogGroup")[group_id]
+    assert group["Properties"] == {"RetentionInDays": 14}
+    assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("Delete", "Delete")
 
 
 # --- the handler in the asset ------------------------------------------------------------

@@ -27,11 +27,11 @@ def test_environment_override_applies_to_that_environment_only() -> None:
 def test_an_environment_override_wins_over_one_of_every_environment(order: int) -> None:
     overrides = [
         ("environments.prod.endpoint.max_concurrency", "3"),
-        ("endpoint.max_concurrency", "1"),
+        ("endpoint.max_concurrency", "2"),
     ]
     config = load_with(**dict(overrides[::order]))
     assert config.environments["prod"].endpoint.max_concurrency == 3
-    assert config.environments["dev"].endpoint.max_concurrency == 1
+    assert config.environments["dev"].endpoint.max_concurrency == 2
 
 
 @pytest.mark.parametrize("key", ["region", "account"])

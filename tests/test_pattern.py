@@ -102,8 +102,10 @@ def test_endpoint_log_retention_is_passed_through() -> None:
     template.has_resource_properties(
         "Custom::LogRetention", {"RetentionInDays": 14, "RemovalPolicy": "destroy"}
     )
-    _, without = _pattern(log_retention=None, api=False, keep_warm=False, alarms=False)
-    without.resource_count_is("Custom::LogRetention", 0)
+    _, never = _pattern(log_retention=None, api=False, keep_warm=False, alarms=False)
+    never.has_resource_properties(
+        "Custom::LogRetention", {"RetentionInDays": Match.absent(), "RemovalPolicy": "retain"}
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsii
 import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
@@ -22,6 +23,7 @@ from stacks import PIPELINE_STACK_ID, STACK_NAME_PREFIX, build_app
 from stacks.config import load_config
 from stacks.pipeline_stack import (
     INSTALL_COMMANDS,
+    RUNTIME_VERSIONS,
     SMOKE_TEST_ROLE_TAG,
     SYNTH_COMMANDS,
     PipelineStack,
@@ -194,12 +196,53 @@ def test_synth_installs_tests_and_synthesizes_with_the_makefile(
     (synth,) = configured.stages()["Build"]
     project = configured.project(synth)
     spec = json.loads(project["Source"]["BuildSpec"])
-    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11", "nodejs": "20"}
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11", "nodejs": "22"}
     assert spec["phases"]["install"]["commands"] == ["make .stamps/python .stamps/node"]
     assert spec["phases"]["build"]["commands"] == ["make test", "make synth"]
     assert spec["artifacts"]["base-directory"] == "cdk.out"
     assert project["Environment"]["Image"] == "aws/codebuild/standard:7.0"
     assert project["Environment"]["PrivilegedMode"] is False
+
+
+JSII_RUNTIME = Path(jsii.__file__).parent / "_embedded" / "jsii" / "bin__jsii-runtime.js"
+NODE_RELEASE = re.compile(r'new NodeRelease\((\d+),\{endOfLife:new Date\("([\d-]+)"\)')
+
+
+def _jsii_node_end_of_life() -> dict[int, str]:
+    """The end-of-life date jsii's runtime (the one installed) knows for each Node major: the
+    table behind its "Node N has reached end-of-life" banner."""
+    runtime = JSII_RUNTIME.read_text()
+    return {int(major): date for major, date in NODE_RELEASE.findall(runtime)}
+
+
+def _local_node_major() -> int:
+    """The Node major of the local toolchain: the one the Makefile silences jsii's banner for."""
+    makefile = (ROOT / "Makefile").read_text()
+    match = re.search(
+        r"^export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := (\d+)$", makefile, re.M
+    )
+    assert match is not None
+    return int(match.group(1))
+
+
+def test_every_codebuild_project_runs_a_node_jsii_supports_longer_than_the_local_one(
+    configured: SynthesizedPipeline,
+) -> None:
+    # Synth, self-mutation, asset publishing and the smoke tests all run CDK or jsii: each
+    # selects the pipeline's runtimes, and its Node is one jsii does not call end-of-life
+    # when it calls the local toolchain's Node (20) so
+    projects = configured.template.find_resources("AWS::CodeBuild::Project").values()
+    runtimes = {
+        json.dumps(
+            json.loads(p["Properties"]["Source"]["BuildSpec"])["phases"]["install"][
+                "runtime-versions"
+            ]
+        )
+        for p in projects
+    }
+    assert runtimes == {json.dumps(RUNTIME_VERSIONS)}
+    end_of_life = _jsii_node_end_of_life()
+    assert end_of_life[int(RUNTIME_VERSIONS["nodejs"])] > end_of_life[_local_node_major()]
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
@@ -539,11 +582,6 @@ CDK_ASSETS = ROOT / "node_modules" / ".bin" / "cdk-assets"
 
 @pytest.mark.skipif(
     not CDK_ASSETS.exists(), reason="needs the pinned cdk-assets (make .stamps/node)"
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="cdk-assets 4.7.3, the newest on npm, reads asset manifests up to schema 54; "
-    "aws-cdk-lib 2.275.0 writes schema 55 (README: Deploying through CodePipeline)",
 )
 def test_pinned_cdk_assets_reads_the_asset_manifests_of_the_stages(
     configured: SynthesizedPipeline,

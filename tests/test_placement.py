@@ -58,7 +58,7 @@ def test_every_region_aws_cdk_lib_knows_is_accepted() -> None:
             "account": ACCOUNT_A,
             "region": region,
             "endpoint": {
-                "max_concurrency": 1,
+                "max_concurrency": 2,
                 **({} if region in hugging_face_registry_regions() else registry),
             },
         }

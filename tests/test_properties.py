@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from serverless_inference import ContainerImage, ServerlessEndpoint
+from serverless_inference import AlarmThresholds, ContainerImage, ServerlessEndpoint
+from serverless_inference.alarm_keep_warm import pings_fire_concurrency_alarm
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT, MEMORY_SIZES_MB
 from stacks.config import load_config
 from stacks.settings.retention import RETENTION_BY_DAYS
@@ -51,15 +52,25 @@ def test_every_valid_endpoint_synthesizes_clean(props: dict[str, Any]) -> None:
 def valid_app_overrides(draw: st.DrawFn) -> dict[str, Any]:
     """``-c`` overrides of the dev environment across the endpoint, API, keep-warm and alarms."""
     max_concurrency = draw(st.integers(1, 20))
+    concurrency = draw(st.integers(1, max_concurrency))
+    rate_minutes = draw(st.integers(1, 60))
+    pings_fire = pings_fire_concurrency_alarm(
+        concurrency=concurrency,
+        max_concurrency=max_concurrency,
+        threshold=AlarmThresholds().concurrency_utilization_high,
+        interval_minutes=rate_minutes,
+    )
     return {
         "endpoint.memory_size_mb": draw(st.sampled_from(MEMORY_SIZES_MB)),
         "endpoint.max_concurrency": max_concurrency,
         "endpoint.provisioned_concurrency": draw(st.none() | st.integers(1, max_concurrency)),
         "keep_warm.enabled": draw(st.booleans()),
-        "keep_warm.concurrency": draw(st.integers(1, max_concurrency)),
-        "keep_warm.rate_minutes": draw(st.integers(1, 60)),
+        "keep_warm.concurrency": concurrency,
+        "keep_warm.rate_minutes": rate_minutes,
         "api.auth": draw(st.sampled_from(["iam", "api_key", "none"])),
         "alarms.dashboard": draw(st.booleans()),
+        # pings that alone would fire the concurrency alarm are refused (test_alarm_keep_warm)
+        "alarms.disabled": ["concurrency_utilization_high"] if pings_fire else [],
     }
 
 
@@ -81,9 +92,10 @@ def test_every_valid_app_configuration_synthesizes_clean(overrides: dict[str, An
 @given(valid_endpoints())
 def test_every_valid_endpoint_configuration_loads(endpoint: dict[str, Any]) -> None:
     quota = 2 * endpoint["max_concurrency"]  # room for an update of the endpoint
-    config = load_config(
-        {"environments": {"dev": {"endpoint": endpoint}}, "serverless_concurrency_quota": quota}
-    )
+    # keep-warm off: one ping would fill max_concurrency 1 and fire the concurrency alarm, a
+    # combination of sections test_alarm_keep_warm covers
+    dev = {"endpoint": endpoint, "keep_warm": {"enabled": False}}
+    config = load_config({"environments": {"dev": dev}, "serverless_concurrency_quota": quota})
     assert config.quota_warnings == ()
     loaded = config.environments["dev"].endpoint
     assert {key: getattr(loaded, key) for key in endpoint} == endpoint
@@ -164,7 +176,11 @@ def placed_environments(draw: st.DrawFn) -> dict[str, Any]:
     """Up to four environments, each pinned to an account and region or leaving either out."""
     environments: dict[str, Any] = {}
     for index in range(draw(st.integers(1, 4))):
-        environment: dict[str, Any] = {"endpoint": {"max_concurrency": draw(st.integers(1, 8))}}
+        environment: dict[str, Any] = {
+            "endpoint": {"max_concurrency": draw(st.integers(1, 8))},
+            # the quota alone decides: keep-warm against the alarms is test_alarm_keep_warm's
+            "keep_warm": {"enabled": False},
+        }
         for key, values in PLACES.items():
             value = draw(st.none() | st.sampled_from(values))
             if value is not None:

@@ -227,3 +227,70 @@ def test_an_override_of_every_environment_applies_to_every_model() -> None:
 def test_models_are_no_override_of_every_environment() -> None:
     found = problems(support(), **{"models.topic.path": "x"})
     assert found[0].startswith("models.topic.path is not a known key; known keys: environments.")
+
+
+def test_every_models_keep_warm_is_checked_against_the_concurrency_alarm_naming_its_keys() -> None:
+    # GIVEN entities pinged twice at once, filling its max concurrency of 2 (sentiment keeps
+    # the default single ping; topic has no keep-warm)
+    found = problems(support(models__entities__keep_warm={"concurrency": 2}))
+    # THEN the loader refuses it for entities alone, with that model's keys
+    assert found == [
+        f"{PREFIX}alarms.thresholds.concurrency_utilization_high must be above 1, which no "
+        "threshold can be: 2 keep-warm pings at once (models.entities.keep_warm.concurrency) "
+        "every 5 minutes (models.entities.keep_warm.rate_minutes) fill 1 of "
+        "models.entities.endpoint.max_concurrency (2) alone, so the critical alarm "
+        "concurrency_utilization_high breaches in every period with no user traffic and the "
+        "composite alarm pages; send fewer pings (models.entities.keep_warm.concurrency), ping "
+        "every 8 minutes or less often (models.entities.keep_warm.rate_minutes), raise "
+        "models.entities.endpoint.max_concurrency, or add concurrency_utilization_high to "
+        "alarms.disabled, got 0.8"
+    ]
+    # AND a model without keep-warm pings nothing, whatever its concurrency
+    load_config(
+        {
+            "environments": {
+                "support": support(
+                    models__topic__keep_warm={"enabled": False, "concurrency": 3},
+                )
+            }
+        }
+    )
+
+
+def test_every_model_runs_one_model_server_worker_unless_its_environment_says() -> None:
+    config = load_config(
+        {
+            "environments": {
+                "support": support(
+                    models__topic__endpoint__environment={"SAGEMAKER_MODEL_SERVER_WORKERS": "2"}
+                )
+            }
+        }
+    )
+    models = config.environments["support"].models
+    assert models is not None
+    workers = {}
+    for name, model in models.items():
+        environment = model.endpoint.props().get("environment")
+        assert environment is not None
+        workers[name] = environment["SAGEMAKER_MODEL_SERVER_WORKERS"]
+    assert workers == {"sentiment": "1", "entities": "1", "topic": "2"}
+
+
+def test_the_alarm_topics_of_an_environment_with_models_are_checked_like_any_other() -> None:
+    # GIVEN the environment pinned to eu-west-1, with a topic of us-east-1 and a FIFO pager
+    us_topic = "arn:aws:sns:us-east-1:123456789012:alerts"
+    fifo = "arn:aws:sns:eu-west-1:123456789012:pager.fifo"
+    environment = {
+        **support(),
+        "account": "123456789012",
+        "region": "eu-west-1",
+        "alarms": {"topic_arn": us_topic, "pager_topic_arn": fifo},
+    }
+    # THEN both are refused, once for the environment's every model
+    found = problems(environment)
+    assert [line.split(" must ")[0] for line in found] == [
+        f"{PREFIX}alarms.pager_topic_arn",
+        f"{PREFIX}alarms.topic_arn",
+    ]
+    assert "a topic in eu-west-1" in found[1] and "FIFO" in found[0]

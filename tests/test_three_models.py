@@ -154,6 +154,38 @@ def test_keep_warm_where_configured_and_one_topic_page_and_dashboard(
     )
 
 
+def test_every_models_logs_and_workers_follow_the_single_model_rules(
+    support: Synthesized,
+) -> None:
+    resources = support.json()["Resources"]
+    # each endpoint's log group: deleted with the stack or when the endpoint is replaced
+    retentions = [r for r in resources.values() if r["Type"] == "Custom::LogRetention"]
+    assert [r["Properties"]["RemovalPolicy"] for r in retentions] == ["destroy"] * 3
+    # one grant covers every endpoint's group, old names included (no GetAtt EndpointName)
+    deletes = [
+        statement
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        if "logs:DeleteLogGroup" in json.dumps(statement["Action"])
+    ]
+    (delete,) = deletes
+    assert delete["Resource"]["Fn::Join"][1][-1] == ":log-group:/aws/sagemaker/Endpoints/*"
+    # one log group of the stack for the trigger provider both keep-warm pingers use
+    (provider,) = [
+        r["Properties"]
+        for name, r in resources.items()
+        if name.startswith("AWSCDKTriggerCustomResourceProvider")
+        and r["Type"] == "AWS::Lambda::Function"
+    ]
+    (group_id,) = [name for name in resources if name.startswith("TriggerProviderLogGroup")]
+    assert provider["LoggingConfig"] == {"LogGroup": {"Ref": group_id}}
+    # one model server worker in every model's container
+    for model in support.template.find_resources("AWS::SageMaker::Model").values():
+        environment = model["Properties"]["PrimaryContainer"]["Environment"]
+        assert environment["SAGEMAKER_MODEL_SERVER_WORKERS"] == "1"
+
+
 def test_the_example_fits_the_default_quota_with_room_for_an_update() -> None:
     # 2 + 2 + 3 of 10, and 3 more for an update of the largest
     config = load_config({**cdk_json_context(), **EXAMPLES["three-models"]})

@@ -19,6 +19,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from serverless_inference.alarm_keep_warm import check_pinger
 from serverless_inference.alarm_metrics import (
     AlarmMetrics,
     api_alarm_metrics,
@@ -33,7 +34,11 @@ from serverless_inference.alarm_specs import (
     alarm_name,
 )
 from serverless_inference.alarm_thresholds import AlarmThresholds, describe_threshold
-from serverless_inference.alarm_topic import new_alarm_topic
+from serverless_inference.alarm_topic import (
+    check_given_topics,
+    new_alarm_topic,
+    require_topic_region,
+)
 from serverless_inference.composite_rule import (
     alarm_arn_prefix_chars,
     check_children,
@@ -178,7 +183,17 @@ class EndpointAlarms(Construct):
             problems.add("alarm_name_prefix", prefix, "1 to 200 characters of [A-Za-z0-9_.:/+=@ -]")
         if name is not None:
             check_name(problems, "name", name, set())
+        check_pinger(
+            problems,
+            keep_warm,
+            max_concurrency=endpoint.max_concurrency,
+            thresholds=thresholds,
+            disabled=disabled_kinds,
+        )
+        given_topics = {"topic": topic, "pager_topic": pager_topic}
+        check_given_topics(problems, self, given_topics, email_addresses)
         problems.raise_if_any()
+        require_topic_region(self, given_topics.values())
 
         self.endpoint = endpoint
         self.thresholds = thresholds
@@ -273,6 +288,13 @@ class EndpointAlarms(Construct):
             parse_alarm_kinds(problems, "disabled", disabled)
             if disabled is not None
             else self._disabled
+        )
+        check_pinger(
+            problems,
+            keep_warm,
+            max_concurrency=endpoint.max_concurrency,
+            thresholds=own_thresholds,
+            disabled=kinds,
         )
         problems.raise_if_any()
         self._names.add(name)

@@ -13,7 +13,7 @@ import json
 import typing
 from typing import Any, Final, Unpack
 
-from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -22,6 +22,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from serverless_inference import nag
+from serverless_inference.api_access_logs import AccessLogGroup
 from serverless_inference.api_auth import (
     ApiAuth,
     check_auth,
@@ -65,6 +66,8 @@ from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
+EXECUTION_LOG_GROUP_PREFIX: Final = "API-Gateway-Execution-Logs_"
+"""API Gateway writes a stage's execution logs to ``API-Gateway-Execution-Logs_<id>/<stage>``."""
 _MEANING: Final = {
     "Count": COUNT,
     "4XXError": COUNT,
@@ -160,8 +163,7 @@ class InferenceApi(Construct):
         self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
         self._endpoints: list[IServerlessEndpoint] = []
-        self._explicit_rate_limit = throttle_rate_limit
-        self._explicit_burst_limit = throttle_burst_limit
+        self._explicit_limits = (throttle_rate_limit, throttle_burst_limit)
         self._detailed_metrics = options.get("detailed_metrics", False)
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
@@ -169,9 +171,8 @@ class InferenceApi(Construct):
         """Rate and burst limit of each route, by route path: API Gateway throttles each
         method on its own, so each route has a method setting with its own limits."""
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=options.get("log_retention", DEFAULT_LOG_RETENTION)
-        )
+        log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
+        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         smallest_rate, smallest_burst = smallest_route_throttle(self.route_throttles)
         rate = throttle_rate_limit if throttle_rate_limit is not None else smallest_rate
         burst = throttle_burst_limit if throttle_burst_limit is not None else smallest_burst
@@ -201,7 +202,7 @@ class InferenceApi(Construct):
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
                 tracing_enabled=options.get("tracing_enabled", False),
-                access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
+                access_log_destination=AccessLogGroup(self.access_log_group),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
         )
@@ -209,6 +210,17 @@ class InferenceApi(Construct):
         """URL of the stage (``https://<id>.execute-api.<region>.amazonaws.com/<stage>/``)."""
         self.stage = self.rest_api.deployment_stage
         self.stage_name = stage_name
+        # API Gateway creates the execution-log group on the stage's first log line, outside the
+        # stack, with no retention, and leaves it after `cdk destroy`. Its name is known before
+        # the stage exists, so the stack creates it first, and deletes it.
+        self.execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"{EXECUTION_LOG_GROUP_PREFIX}{self.rest_api.rest_api_id}/{stage_name}",
+            retention=log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.stage.node.add_dependency(self.execution_log_group)
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when
@@ -270,10 +282,7 @@ class InferenceApi(Construct):
         )
         url = self._add_route(path, integration, method_responses(self._cors))
         self._throttle_route(
-            path,
-            *endpoint_throttle(
-                endpoint.max_concurrency, self._explicit_rate_limit, self._explicit_burst_limit
-            ),
+            path, endpoint_throttle(endpoint.max_concurrency, *self._explicit_limits)
         )
         return url
 
@@ -311,12 +320,7 @@ class InferenceApi(Construct):
         )
         url = self._add_route(path, integration, None)
         self._throttle_route(
-            path,
-            *route_throttle(
-                fan_out.min_member_concurrency,
-                self._explicit_rate_limit,
-                self._explicit_burst_limit,
-            ),
+            path, route_throttle(fan_out.min_member_concurrency, *self._explicit_limits)
         )
         fan_out.route_url = url
         return url
@@ -348,8 +352,9 @@ class InferenceApi(Construct):
         self.route_urls[path] = url
         return url
 
-    def _throttle_route(self, path: str, rate: float, burst: int) -> None:
-        """``POST /<path>`` throttled to ``rate`` and ``burst`` (a method setting of its own)."""
+    def _throttle_route(self, path: str, limits: tuple[float, int]) -> None:
+        """``POST /<path>`` throttled to ``limits`` (rate, burst: a method setting of its own)."""
+        rate, burst = limits
         throttle_method(
             typing.cast(apigw.CfnStage, self.stage.node.default_child),
             path,
@@ -397,8 +402,7 @@ class InferenceApi(Construct):
                 description="Quota and throttle of the inference API's key",
                 throttle=usage_plan_throttle(
                     auth,
-                    self._explicit_rate_limit,
-                    self._explicit_burst_limit,
+                    *self._explicit_limits,
                     lambda: sum(endpoint.max_concurrency for endpoint in self._endpoints),
                 ),
                 quota=(

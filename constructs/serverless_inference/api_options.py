@@ -81,7 +81,9 @@ class ApiOptions(TypedDict, total=False):
     that the alarms and ``metric_*()`` use are published without them, free.
     Default: False."""
     log_retention: logs.RetentionDays
-    """Retention of the JSON access log group. Default: one month."""
+    """Retention of the JSON access log group and of the stage's execution-log group
+    (``API-Gateway-Execution-Logs_<api id>/<stage>``, which the stack creates and deletes).
+    Default: one month."""
     integration_timeout: Duration
     """How long API Gateway waits for SageMaker (50 ms..60 s; above 29 s only with
     ``endpoint_type`` ``REGIONAL`` and a raised API Gateway quota). A cold start that takes

@@ -21,6 +21,7 @@ from serverless_inference_runtime.error_answers import (
     BAD_GATEWAY,
     BY_SAGEMAKER_STATUS,
     ERROR_TYPE_HEADER,
+    FORWARDED_REQUEST_HEADERS,
     MODEL_ERROR,
     MODEL_NOT_READY,
     PAYLOAD_TOO_LARGE,
@@ -31,6 +32,20 @@ from serverless_inference_runtime.error_answers import (
     ErrorKind,
 )
 
+CORS_ALLOWED_REQUEST_HEADERS: Final = (
+    *FORWARDED_REQUEST_HEADERS,
+    "Authorization",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Amz-User-Agent",
+    "X-Api-Key",
+)
+"""Request headers the CORS preflight allows: those passed on to SageMaker, and those of each
+auth mode: SigV4 (``Authorization``, ``X-Amz-Date``, ``X-Amz-Security-Token`` with temporary
+credentials, ``X-Amz-Content-Sha256``, which browser SigV4 signers add, and
+``X-Amz-User-Agent``, which AWS's browser SDKs send and CDK's ``Cors.DEFAULT_HEADERS``
+lists), an API key (``X-Api-Key``) and a Cognito token (``Authorization``)."""
 CORS_EXPOSED_HEADERS: Final = ("Retry-After", ERROR_TYPE_HEADER)
 """Response headers a browser script may read besides the CORS-safelisted ones (``Content-Type``
 is one of those)."""

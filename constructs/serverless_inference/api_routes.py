@@ -21,7 +21,7 @@ from serverless_inference.api_options import (
     BURST_LIMIT_PER_CONCURRENCY,
     RATE_LIMIT_PER_CONCURRENCY,
 )
-from serverless_inference.api_responses import CORS_EXPOSED_HEADERS
+from serverless_inference.api_responses import CORS_ALLOWED_REQUEST_HEADERS, CORS_EXPOSED_HEADERS
 from serverless_inference.lazy import lazy_number
 from serverless_inference.validation import is_token
 from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
@@ -43,13 +43,7 @@ def add_post_method(
         resource.add_cors_preflight(
             allow_origins=[cors_allow_origin],
             allow_methods=["POST", "OPTIONS"],
-            allow_headers=[
-                *FORWARDED_REQUEST_HEADERS,
-                "Authorization",
-                "X-Amz-Date",
-                "X-Amz-Security-Token",
-                "X-Api-Key",
-            ],
+            allow_headers=list(CORS_ALLOWED_REQUEST_HEADERS),
             expose_headers=list(CORS_EXPOSED_HEADERS),
         )
     return resource.add_method(

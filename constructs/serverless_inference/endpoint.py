@@ -38,6 +38,9 @@ LOG_GROUP_PREFIX: Final = "/aws/sagemaker/Endpoints/"
 LOG_RETENTION_FUNCTION_ID: Final = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"
 """Id of the one function per stack behind every ``logs.LogRetention`` (aws-cdk-lib's)."""
 _SCALING_ID: Final = "ProvisionedConcurrencyScaling"
+_REMOVAL_POLICY_PROPERTY: Final = "RemovalPolicy"
+"""The ``Custom::LogRetention`` property its handler reads on Delete (``destroy``: delete the
+group)."""
 SAGEMAKER_NAME_PATTERN: Final = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
 """SageMaker's pattern of endpoint and variant names (63 characters at most)."""
 
@@ -78,8 +81,10 @@ class EndpointOptions(TypedDict, total=False):
     """Retention of the endpoint's log group ``/aws/sagemaker/Endpoints/<endpoint name>``,
     which SageMaker creates: a CDK ``LogRetention`` resource creates the group if missing,
     sets the retention and deletes the group with the stack (or when the endpoint is
-    replaced). ``None`` leaves the group to SageMaker: no retention, kept after the stack is
-    deleted. Default: one month."""
+    replaced). ``None``: events never expire and the group is kept after the stack is
+    deleted or the endpoint replaced (the same resource, with infinite retention and
+    ``RemovalPolicy.RETAIN``, so switching a deployed endpoint to ``None`` never deletes its
+    group). Default: one month."""
 
 
 class ServerlessEndpoint(ServerlessEndpointBase):
@@ -178,9 +183,8 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self._endpoint_arn = self.endpoint.ref
         self.log_group_name: str = f"{LOG_GROUP_PREFIX}{self.endpoint_name}"
-        log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
-        self.log_group_retention: logs.LogRetention | None = (
-            self._retain_logs(log_retention) if log_retention is not None else None
+        self.log_group_retention: logs.LogRetention = self._retain_logs(
+            options.get("log_retention", DEFAULT_LOG_RETENTION)
         )
 
     def auto_scale_provisioned_concurrency(
@@ -256,21 +260,36 @@ class ServerlessEndpoint(ServerlessEndpointBase):
             provisioned_concurrency=provisioned_concurrency,
         )
 
-    def _retain_logs(self, retention: logs.RetentionDays) -> logs.LogRetention:
-        """Give SageMaker's log group a retention and delete it with the stack.
+    def _retain_logs(self, retention: logs.RetentionDays | None) -> logs.LogRetention:
+        """Give SageMaker's log group a retention and delete it with the stack (``None``: never
+        expire and keep it).
 
         The group's name holds the endpoint name, known only once the endpoint exists, so the
         stack cannot own an ``AWS::Logs::LogGroup`` created before SageMaker writes to it. CDK's
         ``LogRetention`` runs after the endpoint, accepts a group that already exists, and
         deletes it on stack deletion or when the endpoint (and so the name) is replaced.
+
+        ``None`` keeps the same resource (same id) with infinite retention and ``retain``: a
+        deployed endpoint switched to ``None`` keeps its group, where removing the resource
+        would make CloudFormation delete it, and so the group.
+
+        The construct is always created with ``RemovalPolicy.RETAIN``, which keeps CDK from
+        granting ``logs:DeleteLogGroup`` on this group's name alone; the handler's
+        ``RemovalPolicy`` property is then set to ``destroy`` here. A name-scoped grant names
+        the new endpoint when CloudFormation deletes the replaced endpoint's group (the
+        cleanup phase runs with the updated policy), so that deletion would be denied and the
+        old group left behind: the provider may delete every endpoint log group instead.
         """
         log_retention = logs.LogRetention(
             self,
             "LogRetention",
             log_group_name=self.log_group_name,
-            retention=retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            retention=retention if retention is not None else logs.RetentionDays.INFINITE,
+            removal_policy=RemovalPolicy.RETAIN,
         )
+        if retention is not None:
+            resource = typing.cast(CfnResource, log_retention.node.default_child)
+            resource.add_property_override(_REMOVAL_POLICY_PROPERTY, "destroy")
         stack = Stack.of(self)
         provider = stack.node.find_child(LOG_RETENTION_FUNCTION_ID)
         # The function references its role (GetAtt) and also lists it in DependsOn, which
@@ -279,6 +298,13 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         role_resource = role.node.default_child if role is not None else None
         if isinstance(function, CfnResource) and isinstance(role_resource, CfnResource):
             function.remove_resource_dependency(role_resource)
+        endpoint_logs = endpoint_log_groups_arn(stack)
+        if isinstance(role, iam.Role):
+            # Whatever this endpoint's own removal policy: a Delete for a replaced endpoint's
+            # group carries the old properties (destroy) but runs with the current policy.
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["logs:DeleteLogGroup"], resources=[endpoint_logs])
+            )
         nag.acknowledge(
             provider,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -294,14 +320,10 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         )
         nag.acknowledge_wildcard_resource(
             provider,
-            stack.format_arn(
-                service="logs",
-                resource="log-group",
-                resource_name=f"{self.log_group_name}:*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            ),
-            "logs:DeleteLogGroup on exactly this endpoint's log group; ':*' is the form of a "
-            "log group's ARN that IAM matches",
+            endpoint_logs,
+            "logs:DeleteLogGroup on the SageMaker endpoint log groups of this account and region "
+            "only: the group of a replaced endpoint is deleted after the policy already names "
+            "the new endpoint, so a grant on one endpoint's name would deny it",
         )
         return log_retention
 
@@ -324,12 +346,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
             ),
             description="Execution role of a SageMaker serverless model",
         )
-        endpoint_logs = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{LOG_GROUP_PREFIX}*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        endpoint_logs = endpoint_log_groups_arn(stack)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="EndpointLogs",
@@ -366,6 +383,17 @@ class ServerlessEndpoint(ServerlessEndpointBase):
             f"{ENDPOINT_INSTANCE_NAMESPACE} namespace by a cloudwatch:namespace condition",
         )
         return role
+
+
+def endpoint_log_groups_arn(stack: Stack) -> str:
+    """The ARN pattern of every endpoint log group (``/aws/sagemaker/Endpoints/*``) in the
+    stack's account and region."""
+    return stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=f"{LOG_GROUP_PREFIX}*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def check_endpoint_props(

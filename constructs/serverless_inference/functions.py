@@ -18,7 +18,7 @@ from constructs import Construct
 from serverless_inference.runtime_code import runtime_code
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
-"""The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag's AwsSolutions-L1 asks for it)."""
+"""The newest Python runtime of aws-cdk-lib 2.273 (cdk-nag's AwsSolutions-L1 asks for it)."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 scaling take an :class:`IServerlessEndpoint`: a ``ServerlessEndpoint`` built in this app, or
 one defined elsewhere and imported with ``ServerlessEndpoint.from_endpoint_attributes``.
 ``EndpointAlarms`` reads the API, the keep-warm pinger and a fan-out through
-:class:`ApiMetrics`, :class:`KeepWarmMetrics` and :class:`FanOutMetrics`. This module imports
+:class:`ApiMetrics`, :class:`KeepWarmMetrics` (and, when it says so, :class:`KeepWarmPings`)
+and :class:`FanOutMetrics`. This module imports
 no construct module, so every construct module may import it.
 """
 
@@ -117,6 +118,27 @@ class KeepWarmMetrics(typing_extensions.Protocol):
     def metric_pings_sent(self) -> cloudwatch.Metric: ...
     def metric_ping_latency(self) -> cloudwatch.Metric: ...
     def metric_suspected_cold_starts(self) -> cloudwatch.Metric: ...
+
+
+@typing_extensions.runtime_checkable
+class KeepWarmPings(typing_extensions.Protocol):
+    """How hard and how often a keep-warm pinger calls the endpoint (``KeepWarm`` says so):
+    ``EndpointAlarms`` refuses pings that alone would fire its concurrency alarm."""
+
+    @property
+    def concurrency(self) -> int:
+        """Pings sent at once in each run."""
+        ...
+
+    @property
+    def ping_interval_minutes(self) -> float | None:
+        """Minutes between runs (``None``: not a fixed rate, such as a cron schedule)."""
+        ...
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the schedule runs."""
+        ...
 
 
 class FanOutMetrics(typing_extensions.Protocol):

@@ -8,6 +8,7 @@ from aws_cdk import (
     Annotations,
     CfnResource,
     Duration,
+    RemovalPolicy,
     Stack,
     triggers,
 )
@@ -30,9 +31,11 @@ from serverless_inference.keep_warm_options import (
     KeepWarmOptions,
     check_keep_warm_props,
     check_raw_schedule,
+    provisioned_concurrency_covers,
     schedule_expression,
 )
 from serverless_inference.metric_statistics import COUNT, TYPICAL, default_statistic, new_metric
+from serverless_inference.schedules import rate_minutes as rate_minutes_of
 from serverless_inference.validation import Problems, is_token
 from serverless_inference_runtime.keep_warm import contract
 from serverless_inference_runtime.limits import LAMBDA_NAMESPACE
@@ -119,6 +122,7 @@ class KeepWarm(Construct):
         self.enabled = enabled
         self._warn_when_covered(endpoint.provisioned_concurrency, concurrency)
 
+        self._log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         function_timeout = Duration.seconds(
             math.ceil(ping_timeout.to_milliseconds() / 1000) + FUNCTION_TIMEOUT_MARGIN.to_seconds()
         )
@@ -129,7 +133,7 @@ class KeepWarm(Construct):
             handler=contract.HANDLER,
             memory_size_mb=MEMORY_SIZE_MB,
             timeout=function_timeout,
-            log_retention=options.get("log_retention", DEFAULT_LOG_RETENTION),
+            log_retention=self._log_retention,
             environment={
                 contract.ENV_ENDPOINT_NAME: endpoint.endpoint_name,
                 contract.ENV_CONCURRENCY: str(concurrency),
@@ -158,16 +162,17 @@ class KeepWarm(Construct):
         endpoint.grant_invoke(self.function)
         depend_on_policy_only(built)
 
+        interval = rate_minutes if rate_minutes is not None else DEFAULT_RATE_MINUTES
         self.schedule_expression = (
             schedule
             if schedule is not None
-            else schedule_expression(
-                rate_minutes if rate_minutes is not None else DEFAULT_RATE_MINUTES,
-                active_hours,
-                active_days,
-                time_zone,
-            )
+            else schedule_expression(interval, active_hours, active_days, time_zone)
         )
+        self.ping_interval_minutes: float | None = (
+            interval if schedule is None else rate_minutes_of(schedule.expression_string)
+        )
+        """Minutes between runs (within the active window, if any); ``None`` for a raw
+        ``schedule`` that is not a ``rate(...)`` expression."""
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -206,12 +211,7 @@ class KeepWarm(Construct):
         return role
 
     def _warn_when_covered(self, provisioned_concurrency: int | None, concurrency: int) -> None:
-        if (
-            provisioned_concurrency is not None
-            and not is_token(provisioned_concurrency)
-            and not is_token(concurrency)
-            and provisioned_concurrency >= concurrency
-        ):
+        if provisioned_concurrency_covers(provisioned_concurrency, concurrency):
             Annotations.of(self).add_warning_v2(
                 WARNING_ID_COVERED,
                 f"The endpoint's provisioned concurrency ({provisioned_concurrency}) already "
@@ -249,6 +249,7 @@ class KeepWarm(Construct):
             "EndpointConfigName", resource.endpoint_config_name
         )
         _drop_redundant_provider_dependency(Stack.of(self))
+        _log_provider_to_the_stack(Stack.of(self), self._log_retention)
         return trigger
 
     def metric(self, metric_name: str, **options: Any) -> cloudwatch.Metric:
@@ -293,6 +294,7 @@ class KeepWarm(Construct):
 
 
 _TRIGGER_PROVIDER_ID = "AWSCDK.TriggerCustomResourceProviderCustomResourceProvider"
+_TRIGGER_LOG_GROUP_ID = "TriggerProviderLogGroup"
 _INVOKE_CONFIG_ID = "EventInvokeConfig"
 """Id of the ``AWS::Lambda::EventInvokeConfig`` that CDK adds to a function or version."""
 
@@ -306,3 +308,22 @@ def _drop_redundant_provider_dependency(stack: Stack) -> None:
     handler = provider.node.try_find_child("Handler") if provider is not None else None
     if isinstance(handler, CfnResource):
         handler.add_deletion_override("DependsOn")
+
+
+def _log_provider_to_the_stack(stack: Stack, retention: logs.RetentionDays) -> None:
+    """Send CDK's trigger provider function's logs to a log group of the stack (once per stack,
+    id ``TriggerProviderLogGroup``, with the first ``KeepWarm``'s retention).
+
+    Lambda would write them to ``/aws/lambda/<generated function name>``, which it creates on
+    the first run, outside the stack and without retention, and which `cdk destroy` leaves.
+    The function's ``LoggingConfig.LogGroup`` names this group instead; its role's AWS basic
+    execution policy may write to any group.
+    """
+    provider = stack.node.try_find_child(_TRIGGER_PROVIDER_ID)
+    handler = provider.node.try_find_child("Handler") if provider is not None else None
+    if not isinstance(handler, CfnResource) or stack.node.try_find_child(_TRIGGER_LOG_GROUP_ID):
+        return
+    log_group = logs.LogGroup(
+        stack, _TRIGGER_LOG_GROUP_ID, retention=retention, removal_policy=RemovalPolicy.DESTROY
+    )
+    handler.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)

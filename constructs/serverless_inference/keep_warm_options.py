@@ -9,7 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 
 from serverless_inference.schedules import check_schedule_expression, check_time_zone
-from serverless_inference.validation import Problems, is_token
+from serverless_inference.validation import Problems, is_number, is_token
 from serverless_inference_runtime.limits import MAX_CONCURRENCY_LIMIT
 
 MAX_PING_TIMEOUT_SECONDS: Final = 14 * 60
@@ -78,6 +78,19 @@ class KeepWarmOptions(TypedDict, total=False):
     low concurrency limit hit; overlapping runs are harmless (each is bounded by its timeout
     and never retried). Default: - no reservation, the function uses the account's
     unreserved pool."""
+
+
+def provisioned_concurrency_covers(provisioned_concurrency: Any, concurrency: Any) -> bool:
+    """Whether provisioned concurrency keeps at least as many environments warm as a keep-warm
+    run of ``concurrency`` pings would (``ServerlessInference`` then leaves ``KeepWarm`` out;
+    ``KeepWarm`` warns). Tokens and values that are not numbers never cover."""
+    return (
+        is_number(provisioned_concurrency)
+        and is_number(concurrency)
+        and not is_token(provisioned_concurrency)
+        and not is_token(concurrency)
+        and provisioned_concurrency >= concurrency
+    )
 
 
 def check_keep_warm_props(

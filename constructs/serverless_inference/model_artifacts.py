@@ -2,7 +2,7 @@
 layout check of a model directory, and the size warnings.
 
 CDK's file assets keep only the last extension of the file in the S3 key: an
-``s3_assets.Asset`` of ``model.tar.gz`` is uploaded as ``<hash>.gz`` (aws-cdk-lib 2.275:
+``s3_assets.Asset`` of ``model.tar.gz`` is uploaded as ``<hash>.gz`` (aws-cdk-lib 2.273 and 2.275:
 ``AssetManifestBuilder.defaultAddFileAsset`` appends ``path.extname`` of the staged file to
 the source hash). SageMaker's ``ModelDataUrl`` is documented as "a single gzip compressed tar
 archive (.tar.gz suffix)", so :func:`tar_gz_asset` registers the staged archive with

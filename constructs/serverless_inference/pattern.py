@@ -15,9 +15,9 @@ from serverless_inference.endpoint import EndpointOptions, ServerlessEndpoint
 from serverless_inference.fan_out import ModelFanOut
 from serverless_inference.fan_out_options import FanOutOptions
 from serverless_inference.keep_warm import KeepWarm
-from serverless_inference.keep_warm_options import KeepWarmOptions
+from serverless_inference.keep_warm_options import KeepWarmOptions, provisioned_concurrency_covers
 from serverless_inference.names import check_name, named_scope
-from serverless_inference.validation import Problems, is_token
+from serverless_inference.validation import Problems
 from serverless_inference_runtime.keep_warm.contract import DEFAULT_CONCURRENCY
 
 
@@ -180,7 +180,7 @@ def _keep_warm(
     options = KeepWarmOptions() if keep_warm is None else keep_warm
     concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
     provisioned = endpoint.provisioned_concurrency
-    if provisioned is not None and not is_token(provisioned) and provisioned >= concurrency:
+    if provisioned_concurrency_covers(provisioned, concurrency):
         Annotations.of(scope).add_info(
             f"KeepWarm left out: provisioned concurrency ({provisioned}) keeps "
             f"at least the {concurrency} environment(s) it would ping warm"

@@ -18,6 +18,18 @@ EXPRESSION_FORMS: Final = (
 )
 
 
+_MINUTES_PER_UNIT: Final = {"minute": 1, "hour": 60, "day": 24 * 60}
+
+
+def rate_minutes(expression: Any) -> int | None:
+    """The minutes between runs of a literal ``rate(<n> <unit>)`` expression (``None``: a
+    cron or one-time expression, or a token)."""
+    match = _RATE.match(expression) if isinstance(expression, str) else None
+    if match is None or is_token(expression):
+        return None
+    return int(match.group(1)) * _MINUTES_PER_UNIT[match.group(2).removesuffix("s")]
+
+
 def check_schedule_expression(problems: Problems, name: str, expression: Any) -> None:
     """``expression`` must be a rate of at least one unit, a cron expression of 6 fields or a
     one-time ``at(...)`` (tokens are skipped)."""

@@ -1,6 +1,7 @@
 """``environments.<name>.alarms``: alarms, notifications and the dashboard."""
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -20,9 +21,12 @@ from serverless_inference.validation import Problems
 
 MILLISECONDS_SUFFIX: Final = "_ms"
 """The key of a ``Duration`` threshold: its field name and this suffix, in whole milliseconds."""
-SNS_TOPIC_ARN_PATTERN: Final = (
-    r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$"
-)
+SNS_TOPIC_ARN_PATTERN: Final = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
+"""A standard topic's ARN. A FIFO topic (``.fifo``) delivers to SQS queues only, never to
+e-mail, and takes a message only with a message group ID, which CloudWatch's alarm actions
+are not documented to send."""
+TOPIC_ARN_KEYS: Final = ("topic_arn", "pager_topic_arn")
+_ARN_REGION_FIELD: Final = 3
 
 _THRESHOLDS = AlarmThresholds()
 
@@ -129,7 +133,33 @@ class AlarmsSettings:
         parse_alarm_kinds(problems, "disabled", self.disabled)
         check_email_addresses(problems, "email_addresses", self.email_addresses)
         check_price_per_gb_second(problems, "price_per_gb_second", self.price_per_gb_second)
-        for name in ("topic_arn", "pager_topic_arn"):
-            value = getattr(self, name)
-            if value is not None:
+        for name, value in self._topic_arns().items():
+            if isinstance(value, str) and value.endswith(".fifo"):
+                problems.add(
+                    name,
+                    value,
+                    "the ARN of a standard SNS topic: a FIFO topic delivers to SQS queues only "
+                    "(never e-mail) and needs a message group ID that CloudWatch alarm actions "
+                    "do not send",
+                )
+            else:
                 problems.check_pattern(name, value, SNS_TOPIC_ARN_PATTERN, 1024)
+
+    def check_topic_regions(self, problems: Problems, region: str | None, region_key: str) -> None:
+        """Record each topic ARN outside ``region``, where the environment deploys (set by
+        ``region_key``; ``None``: any region, checked by the template at deploy time)."""
+        if not self.enabled or region is None:
+            return
+        for name, arn in self._topic_arns().items():
+            if re.match(SNS_TOPIC_ARN_PATTERN, arn) and arn.split(":")[_ARN_REGION_FIELD] != region:
+                problems.add(
+                    name,
+                    arn,
+                    f"a topic in {region}, where this environment deploys ({region_key}): a "
+                    "CloudWatch alarm action must name a topic in the alarm's own region",
+                )
+
+    def _topic_arns(self) -> dict[str, str]:
+        """The topic ARNs given, by key."""
+        arns = {name: getattr(self, name) for name in TOPIC_ARN_KEYS}
+        return {name: arn for name, arn in arns.items() if arn is not None}

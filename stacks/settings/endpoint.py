@@ -21,6 +21,10 @@ GPU_IMAGE_TAG: Final = re.compile(r"(^|-)(gpu|cu[0-9]+|neuronx?)(-|$)")
 """What names a build for GPUs (``-gpu-``, ``-cu118-``) or AWS Inferentia (``-neuronx-``) in
 the tags of AWS's Hugging Face inference images."""
 IMAGE_TAG_PATTERN: Final = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+MODEL_SERVER_WORKERS: Final = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
+"""AWS recommends one worker (one copy of the model) in a serverless container; the Hugging
+Face image starts one per vCPU unless this variable says otherwise. ``endpoint.environment``
+may set it."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ class EndpointSettings:
     endpoint_name: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     log_retention_days: int | None = DEFAULT_LOG_RETENTION_DAYS
-    """Retention of the endpoint's log group; ``None`` (``null``) leaves the group to
-    SageMaker: never expires, kept after the stack is deleted. Default: 30."""
+    """Retention of the endpoint's log group; ``None`` (``null``): never expires, kept after
+    the stack is deleted or the endpoint replaced. Default: 30."""
 
     def props(self) -> EndpointOptions:
         """The ``ServerlessInference`` endpoint props: the model on AWS's Hugging Face image."""
@@ -65,7 +69,11 @@ class EndpointSettings:
             "model_data": model_data(
                 self.model_directory, self.model_directory_exclude, model_id=self.model_id
             ),
-            "environment": {**self._model_environment(), **self.environment},
+            "environment": {
+                **self._model_environment(),
+                **MODEL_SERVER_WORKERS,
+                **self.environment,
+            },
             "memory_size_mb": self.memory_size_mb,
             "max_concurrency": self.max_concurrency,
             "provisioned_concurrency": self.provisioned_concurrency,

@@ -3,11 +3,14 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from serverless_inference.alarm_keep_warm import KIND as CONCURRENCY_ALARM
+from serverless_inference.alarm_keep_warm import check_keep_warm_pings
 from serverless_inference.composite_rule import (
     alarm_arn_prefix_chars,
     check_children,
     critical_alarm_names,
 )
+from serverless_inference.keep_warm_options import provisioned_concurrency_covers
 from serverless_inference.names import NAME_PATTERN, check_name
 from serverless_inference.validation import Problems
 from stacks.placement import check_account, check_region, partition_of
@@ -18,6 +21,18 @@ from stacks.settings.fan_outs import FanOutSettings
 from stacks.settings.keep_warm import KeepWarmSettings
 from stacks.settings.models import MODEL_SECTIONS, ModelSettings
 from stacks.settings.scaling import ScalingSettings
+
+
+def keep_warm_alarm_keys(model: str) -> dict[str, str]:
+    """The keys of the values a model's keep-warm pings and the concurrency alarm are checked
+    with; ``model`` is the key path of the model's sections (``""``, or ``models.<name>.``)."""
+    return {
+        "threshold": f"alarms.thresholds.{CONCURRENCY_ALARM.value}",
+        "concurrency": f"{model}keep_warm.concurrency",
+        "max_concurrency": f"{model}endpoint.max_concurrency",
+        "interval": f"{model}keep_warm.rate_minutes",
+        "disabled": "alarms.disabled",
+    }
 
 
 @dataclass(frozen=True)
@@ -49,13 +64,14 @@ class EnvironmentSettings:
             self._check_models(problems, self.models)
         self.alarms.check(problems.under("alarms."))
         self.api.check(problems.under("api."))
+        self._check_keep_warm_against_alarms(problems)
 
     def endpoints(self) -> dict[str, EndpointSettings]:
         """Every endpoint of the environment, by its key path below the environment
         (``endpoint``, or ``models.<name>.endpoint``)."""
-        if self.models is None:
-            return {"endpoint": self.endpoint}
-        return {f"models.{name}.endpoint": model.endpoint for name, model in self.models.items()}
+        return {
+            f"{model}endpoint": endpoint for model, (endpoint, _) in self.models_sections().items()
+        }
 
     def check_composite_alarm(
         self, problems: Problems, stack_name: str, region: str | None
@@ -103,6 +119,36 @@ class EnvironmentSettings:
                 problems.under(where + "."), list(models), self.api.integration_timeout_seconds
             )
             _claim_route(problems, routes, fan_out.route(name), where)
+
+    def models_sections(self) -> dict[str, tuple[EndpointSettings, KeepWarmSettings]]:
+        """The endpoint and keep-warm sections of every model, by the key path of the model's
+        sections (``""``, or ``models.<name>.``)."""
+        if self.models is None:
+            return {"": (self.endpoint, self.keep_warm)}
+        return {
+            f"models.{name}.": (model.endpoint, model.keep_warm)
+            for name, model in self.models.items()
+        }
+
+    def _check_keep_warm_against_alarms(self, problems: Problems) -> None:
+        """No model's keep-warm pings may fire the critical concurrency alarm on their own (as
+        ``EndpointAlarms`` refuses), named by key. No pings when keep-warm is off or
+        provisioned concurrency covers it (the app then leaves ``KeepWarm`` out)."""
+        alarms = self.alarms
+        if not alarms.enabled or CONCURRENCY_ALARM.value in alarms.disabled:
+            return
+        for model, (endpoint, keep_warm) in self.models_sections().items():
+            if keep_warm.enabled and not provisioned_concurrency_covers(
+                endpoint.provisioned_concurrency, keep_warm.concurrency
+            ):
+                check_keep_warm_pings(
+                    problems,
+                    threshold=alarms.thresholds.concurrency_utilization_high,
+                    concurrency=keep_warm.concurrency,
+                    max_concurrency=endpoint.max_concurrency,
+                    interval_minutes=keep_warm.rate_minutes,
+                    names=keep_warm_alarm_keys(model),
+                )
 
 
 def _claim_route(problems: Problems, routes: dict[str, str], route: str, owner: str) -> None:
