@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigurationError, load_config
-from stacks.settings.endpoint import EndpointSettings
+from stacks.settings.endpoint import MODEL_SERVER_WORKERS, EndpointSettings
 from stacks.settings.model_directory import APP_DIRECTORY
 from tests.cdk_helpers import ROOT
 from tests.support.config import load_with, problems_of
@@ -35,6 +35,7 @@ def test_without_a_directory_there_is_no_artifact_and_the_hub_model_is_downloade
     props = EndpointSettings().props()
     assert props["model_data"] is None
     assert props["environment"] == {
+        **MODEL_SERVER_WORKERS,
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
     }
@@ -170,6 +171,7 @@ def test_the_handler_comes_from_the_directory_and_the_model_from_the_hub() -> No
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
     assert props["environment"] == {
+        **MODEL_SERVER_WORKERS,
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
         "MAX_BATCH_SIZE": "8",
@@ -189,7 +191,7 @@ def test_model_files_without_a_handler_are_served_by_the_toolkit_with_the_task(
     ).environments["dev"]
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
-    assert props["environment"] == {"HF_TASK": "text-classification"}
+    assert props["environment"] == {**MODEL_SERVER_WORKERS, "HF_TASK": "text-classification"}
 
 
 def test_overrides_set_and_clear_the_directory_like_any_key() -> None:
