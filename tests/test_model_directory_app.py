@@ -16,7 +16,6 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from serverless_inference.model_archive import CACHE_ENVIRONMENT_VARIABLE
 from stacks.inference_stack import InferenceStack
-from stacks.settings.endpoint import MODEL_SERVER_WORKERS
 from tests.cdk_helpers import build_default_app, linted_template, resources_of_type
 from tests.test_readme_config import EXAMPLES
 
@@ -108,10 +107,11 @@ def test_the_container_runs_the_hub_model_with_the_handler_and_its_batch_size(
     dev: Synthesized,
 ) -> None:
     assert _model(dev.template)["PrimaryContainer"]["Environment"] == {
-        **MODEL_SERVER_WORKERS,
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
         "MAX_BATCH_SIZE": "32",
+        # the app's default: one model-server worker in a serverless container
+        "SAGEMAKER_MODEL_SERVER_WORKERS": "1",
     }
 
 

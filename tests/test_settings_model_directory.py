@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigurationError, load_config
-from stacks.settings.endpoint import MODEL_SERVER_WORKERS, EndpointSettings
+from stacks.settings.endpoint import EndpointSettings
 from stacks.settings.model_directory import APP_DIRECTORY
 from tests.cdk_helpers import ROOT
 from tests.support.config import load_with, problems_of
 from tests.support.model_files import HANDLER, write_files
+
+WORKERS = {"SAGEMAKER_MODEL_SERVER_WORKERS": "1"}
+"""The app's default beside the model's own variables: one model-server worker."""
 
 EXAMPLE = "docs/examples/batched-sentiment"
 KEY = "environments.dev.endpoint."
@@ -35,9 +38,9 @@ def test_without_a_directory_there_is_no_artifact_and_the_hub_model_is_downloade
     props = EndpointSettings().props()
     assert props["model_data"] is None
     assert props["environment"] == {
-        **MODEL_SERVER_WORKERS,
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
+        **WORKERS,
     }
 
 
@@ -171,10 +174,10 @@ def test_the_handler_comes_from_the_directory_and_the_model_from_the_hub() -> No
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
     assert props["environment"] == {
-        **MODEL_SERVER_WORKERS,
         "HF_MODEL_ID": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         "HF_TASK": "text-classification",
         "MAX_BATCH_SIZE": "8",
+        **WORKERS,
     }
 
 
@@ -191,7 +194,7 @@ def test_model_files_without_a_handler_are_served_by_the_toolkit_with_the_task(
     ).environments["dev"]
     props = endpoint.endpoint.props()
     assert props["model_data"] is not None
-    assert props["environment"] == {**MODEL_SERVER_WORKERS, "HF_TASK": "text-classification"}
+    assert props["environment"] == {"HF_TASK": "text-classification", **WORKERS}
 
 
 def test_overrides_set_and_clear_the_directory_like_any_key() -> None:
