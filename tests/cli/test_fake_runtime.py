@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -69,14 +70,14 @@ def test_model_error_carries_original_status() -> None:
     assert caught.value.response["OriginalMessage"] == "bad input"
 
 
-def test_statuses_match_aws_facts() -> None:
-    assert Reply.error("ValidationError").status == 400
+def test_statuses_are_those_of_invoke_endpoints_error_shapes() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker-runtime")
+    shapes = model.operation_model("InvokeEndpoint").error_shapes
+    documented = {shape.name: shape.metadata["error"]["httpStatusCode"] for shape in shapes}
+    assert len(documented) == 6
+    for name, status in documented.items():
+        assert Reply.error(name).status == status, name
     assert Reply.error("ThrottlingException").status == 400
-    assert Reply.error("ModelError").status == 424
-    assert Reply.error("ModelNotReadyException").status == 429
-    assert Reply.error("InternalFailure").status == 500
-    assert Reply.error("ServiceUnavailable").status == 503
-    assert Reply.error("InternalDependencyException").status == 530
 
 
 def test_delay_is_honoured_and_behaviour_gets_the_index() -> None:

@@ -38,7 +38,9 @@ ERROR_STATUS: dict[str, int] = {
     "ServiceUnavailable": 503,
     "InternalDependencyException": 530,
 }
-"""HTTP status SageMaker Runtime answers each error type with (AWS-FACTS.md)."""
+"""HTTP status SageMaker Runtime answers each error type with: InvokeEndpoint's error shapes in
+botocore's service model (docs/aws-behaviour.md), and ThrottlingException, the common error
+AWS's JSON protocols answer with status 400."""
 
 _PATH = re.compile(r"^/endpoints/([^/]+)/invocations$")
 
