@@ -99,8 +99,11 @@ BAD_GATEWAY: Final = ErrorKind(
     502,
     "The model endpoint failed to answer. Quote the requestId when you report it.",
 )
-MODEL_TIMEOUT: Final = ErrorKind("ModelTimeout", 504, None)
-"""A model that did not answer in the time it was given (the message says how long)."""
+MODEL_TIMEOUT: Final = ErrorKind(
+    "ModelTimeout", 504, None, fallback="The model endpoint did not answer in time."
+)
+"""A model that did not answer in the time it was given (the message says how long; never
+botocore's text, which names the runtime's URL and the endpoint)."""
 
 BY_SAGEMAKER_STATUS: Final = {
     400: VALIDATION_ERROR,

@@ -139,13 +139,27 @@ class Failure:
     """For a ``ModelError``: the status the model's container answered with."""
 
 
-def failure(error: BaseException) -> Failure:
+def timeout_message(waited_s: float) -> str:
+    """What a client reads when a model did not answer in ``waited_s`` seconds."""
+    return f"The model endpoint did not answer within {waited_s:g} s."
+
+
+UNREACHABLE_MESSAGE: Final = "The model endpoint could not be reached."
+
+
+def failure(error: BaseException, read_timeout_s: float) -> Failure:
     """What ``error`` of an invocation means for the client: the API's rule
     (:data:`~.error_answers.BY_SAGEMAKER_STATUS`) for SageMaker's errors by status, a timeout
-    for a read that never ended, a bad gateway for an endpoint that could not be reached."""
+    for a read that did not end in ``read_timeout_s``, a bad gateway for an endpoint that could
+    not be reached. A timeout or an unreachable endpoint gets a fixed message: botocore's text
+    names the runtime's URL and the endpoint, which a client must not read."""
     outcome, name = classify(error)
     if not isinstance(error, ClientError):
-        return Failure(outcome, name, _ERROR_KINDS.get(outcome, BAD_GATEWAY), str(error))
+        message = {
+            TIMEOUT: timeout_message(read_timeout_s),
+            UNREACHABLE: UNREACHABLE_MESSAGE,
+        }.get(outcome, str(error))
+        return Failure(outcome, name, _ERROR_KINDS.get(outcome, BAD_GATEWAY), message)
     response = error.response
     message = str(response.get("Error", {}).get("Message") or "")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")

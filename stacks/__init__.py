@@ -4,10 +4,10 @@ from functools import cache
 
 from aws_cdk import Annotations, App, CloudFormationValidatePlugin, Environment, Stack, Validations
 
+from stacks.config import STACK_NAME_PREFIX as STACK_NAME_PREFIX
 from stacks.config import AppConfig, load_config
 from stacks.inference_stack import InferenceStack
 
-STACK_NAME_PREFIX = "ServerlessInference"
 PIPELINE_STACK_ID = f"{STACK_NAME_PREFIX}-pipeline"
 QUOTA_WARNING_ID = "serverless-inference:concurrencyQuotaHeadroom"
 

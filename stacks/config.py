@@ -36,6 +36,8 @@ from stacks.schema import is_instance, parse_section
 from stacks.settings.environment import EnvironmentSettings, check_sections_of_models
 from stacks.settings.pipeline import PipelineSettings
 
+STACK_NAME_PREFIX = "ServerlessInference"
+"""An environment's stack is ``<prefix>-<environment>`` (its alarms' names begin with it)."""
 ENVIRONMENT_NAME_CONTEXT_KEY = "env"
 CDK_NAG_CONTEXT_KEY = "cdk_nag"
 SERVERLESS_CONCURRENCY_QUOTA_CONTEXT_KEY = "serverless_concurrency_quota"
@@ -94,6 +96,12 @@ def load_config(context: Mapping[str, Any]) -> AppConfig:
         name: _placement(name, settings, pipeline) for name, settings in environments.items()
     }
     _check_image_regions(problems, environments, placements)
+    for name, settings in environments.items():
+        settings.check_composite_alarm(
+            problems.under(f"{ENVIRONMENTS_CONTEXT_KEY}.{name}."),
+            f"{STACK_NAME_PREFIX}-{name}",
+            placements[name].region,
+        )
     _check_topic_regions(problems, environments, placements)
     cdk_nag = _top_level(context, CDK_NAG_CONTEXT_KEY, False, _is_bool, "true or false", problems)
     quota = _top_level(

@@ -105,3 +105,11 @@ class Placement:
         account = f"account {self.account}" if self.account else "the CLI's account"
         region = f"region {self.region}" if self.region else "the CLI's region"
         return f"{account}, {region}"
+
+
+def partition_of(region: str | None) -> str | None:
+    """The partition of ``region`` (``aws``, ``aws-cn``...); ``None`` when not known."""
+    if region is None:
+        return None
+    partition = RegionInfo.get(region).partition
+    return str(partition) if partition is not None else None

@@ -382,12 +382,20 @@ def test_api_key_auth_with_usage_plan_quota_and_throttle() -> None:
     assert api.api_key is not None and api.usage_plan is not None
 
 
-def test_api_key_usage_plan_throttle_defaults_to_the_stage_limits() -> None:
+def test_api_key_usage_plan_throttle_defaults_to_every_route_together() -> None:
+    """A usage plan's throttle applies to a key's requests to every method of the stage: it
+    defaults to what the endpoints serve together (4 + 2), while each route keeps its own."""
     stack = new_stack()
-    InferenceApi(stack, "Api", endpoint=endpoint(stack, max_concurrency=4), auth=ApiAuth.api_key())
-    plan = only(Template.from_stack(stack).find_resources("AWS::ApiGateway::UsagePlan"))
-    assert plan["Throttle"] == {"RateLimit": 8, "BurstLimit": 4}
+    api = InferenceApi(
+        stack, "Api", endpoint=endpoint(stack, max_concurrency=4), auth=ApiAuth.api_key()
+    )
+    api.add_endpoint("other", endpoint(stack, "Other", max_concurrency=2))
+    template = Template.from_stack(stack)
+    plan = only(template.find_resources("AWS::ApiGateway::UsagePlan"))
+    assert plan["Throttle"] == {"RateLimit": 12, "BurstLimit": 6}
     assert "Quota" not in plan
+    default, *_ = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
+    assert (default["ThrottlingRateLimit"], default["ThrottlingBurstLimit"]) == (4, 2)
 
 
 def test_cognito_authorizer_with_scopes() -> None:
@@ -436,17 +444,27 @@ def test_fails_when_auth_is_a_mode_name(mode: str) -> None:
 # --- stage: throttling, logging, tracing -----------------------------------------------------
 
 
-def test_stage_throttle_is_derived_from_every_fronted_endpoints_max_concurrency() -> None:
-    _, template = iam_api()
+def test_each_route_is_throttled_by_its_own_endpoints_max_concurrency() -> None:
+    """API Gateway applies a stage's throttle to each method on its own: each route gets the
+    limits its endpoint can serve (burst = max concurrency, what SageMaker runs at once; rate
+    2 x that per second), and the stage-wide default is the smallest route's, not the sum."""
+    api, template = iam_api()
     stage = only(template.find_resources("AWS::ApiGateway::Stage"))
-    (settings,) = stage["MethodSettings"]
-    # max concurrency 5 + 3: burst = 8 (what SageMaker runs at once), rate = 2 x 8 per second
-    assert settings["ThrottlingBurstLimit"] == 8
-    assert settings["ThrottlingRateLimit"] == 16
-    assert settings["LoggingLevel"] == "ERROR"
-    assert settings["MetricsEnabled"] is False  # detailed (per-method) metrics are billed
-    assert settings["DataTraceEnabled"] is False
-    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    default, first, second = stage["MethodSettings"]
+    assert (default["HttpMethod"], default["ResourcePath"]) == ("*", "/*")
+    assert (default["ThrottlingRateLimit"], default["ThrottlingBurstLimit"]) == (6, 3)
+    for setting, path, concurrency in (
+        (first, "/~1predict", 5),
+        (second, "/~1models~1other", 3),
+    ):
+        assert (setting["HttpMethod"], setting["ResourcePath"]) == ("POST", path)
+        assert setting["ThrottlingRateLimit"] == 2 * concurrency
+        assert setting["ThrottlingBurstLimit"] == concurrency
+    for setting in (default, first, second):
+        assert setting["LoggingLevel"] == "ERROR"
+        assert setting["MetricsEnabled"] is False  # detailed (per-method) metrics are billed
+        assert setting["DataTraceEnabled"] is False
+    assert api.route_throttles == {"predict": (10, 5), "models/other": (6, 3)}
     assert stage["TracingEnabled"] is False
     assert stage["StageName"] == "v1"
 
@@ -454,9 +472,9 @@ def test_stage_throttle_is_derived_from_every_fronted_endpoints_max_concurrency(
 def test_explicit_throttle_tracing_detailed_metrics_and_stage_name_win() -> None:
     _, template = custom_api()
     stage = only(template.find_resources("AWS::ApiGateway::Stage"))
-    (settings,) = stage["MethodSettings"]
-    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 20)
-    assert settings["MetricsEnabled"] is True
+    for settings in stage["MethodSettings"]:  # the default and the route's
+        assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (50, 20)
+        assert settings["MetricsEnabled"] is True
     assert stage["TracingEnabled"] is True
     assert stage["StageName"] == "prod"
 
@@ -639,8 +657,8 @@ def test_default_app_needs_no_detailed_metrics(default_app: SynthesizedApp) -> N
     """Every API Gateway metric the default app alarms on or plots has exactly the ``ApiName``
     and ``Stage`` dimensions, which API Gateway publishes without detailed metrics."""
     for name, template in default_app.templates.items():
-        (settings,) = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
-        assert settings["MetricsEnabled"] is False, name
+        for settings in only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]:
+            assert settings["MetricsEnabled"] is False, name
         dimensions = [
             sorted(d["Name"] for d in metric["Dimensions"])
             for metric in api_gateway_metrics(template)
@@ -809,9 +827,11 @@ def test_default_app_fronts_the_endpoint_with_an_iam_api(default_app: Synthesize
         assert method["Integration"]["Uri"]["Fn::Join"][1][5] == {
             "Fn::GetAtt": [endpoint_id, "EndpointName"]
         }
-        (settings,) = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
-        assert settings["ThrottlingBurstLimit"] == concurrency
-        assert settings["ThrottlingRateLimit"] == 2 * concurrency
+        default, route = only(template.find_resources("AWS::ApiGateway::Stage"))["MethodSettings"]
+        assert (route["HttpMethod"], route["ResourcePath"]) == ("POST", "/~1predict")
+        for settings in (default, route):  # one route: the default is its throttle
+            assert settings["ThrottlingBurstLimit"] == concurrency
+            assert settings["ThrottlingRateLimit"] == 2 * concurrency
 
 
 def test_default_app_outputs_the_route_url(dev_template: Template) -> None:

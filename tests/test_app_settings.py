@@ -34,8 +34,8 @@ def test_api_detailed_metrics_turns_on_the_stages_per_method_metrics(
 ) -> None:
     _, template = configured
     (stage,) = resources_of_type(template, "AWS::ApiGateway::Stage").values()
-    (settings,) = stage["Properties"]["MethodSettings"]
-    assert settings["MetricsEnabled"] is True
+    for settings in stage["Properties"]["MethodSettings"]:  # the default and the route's
+        assert settings["MetricsEnabled"] is True
 
 
 def test_endpoint_log_retention_days_sets_the_endpoint_log_groups_retention(

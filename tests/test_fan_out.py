@@ -98,6 +98,8 @@ def test_the_function_runs_the_fan_out_handler_with_its_members(built: Built) ->
     assert function["Timeout"] == 27  # the 25 s deadline + 2 s
     variables = function["Environment"]["Variables"]
     assert (variables["DEADLINE_SECONDS"], variables["MEMBER_TIMEOUT_SECONDS"]) == ("25", "25")
+    # the route's integration timeout: the answer leaves before API Gateway gives up
+    assert variables[contract.ENV_INTEGRATION_TIMEOUT] == "29"
     resolved = variables[contract.ENV_MEMBERS]["Fn::Join"][1]
     text = "".join(
         part if isinstance(part, str) else "<" + part["Fn::GetAtt"][0] + ">" for part in resolved
@@ -232,7 +234,7 @@ def test_the_route_is_throttled_by_its_smallest_member(built: Built) -> None:
     smallest = min(CONCURRENCY.values())
     stage = built.resources("AWS::ApiGateway::Stage")[logical_id(built.api.stage)]
     settings = stage["Properties"]["MethodSettings"]
-    assert settings[1] == {
+    assert settings[2] == {
         "ResourcePath": "/~1ticket",
         "HttpMethod": "POST",
         "ThrottlingRateLimit": 2 * smallest,
@@ -241,8 +243,8 @@ def test_the_route_is_throttled_by_its_smallest_member(built: Built) -> None:
         "MetricsEnabled": False,
         "DataTraceEnabled": False,
     }
-    assert built.api.route_throttles == {"ticket": (2.0 * smallest, smallest)}
-    # the stage-wide throttle stays the fronted endpoint's
+    assert built.api.route_throttles["ticket"] == (2.0 * smallest, smallest)
+    # the stage-wide default is the smallest route's
     assert settings[0]["ResourcePath"] == "/*" and settings[0]["ThrottlingBurstLimit"] == 2
 
 
@@ -282,7 +284,7 @@ def test_the_routes_preflight_allows_browser_sigv4_headers(built: Built) -> None
 def test_an_explicit_stage_throttle_caps_the_route_and_nested_paths_are_encoded() -> None:
     built = build(path="support/ticket", throttle_rate_limit=3, throttle_burst_limit=1)
     (stage,) = built.resources("AWS::ApiGateway::Stage").values()
-    setting = stage["Properties"]["MethodSettings"][1]
+    setting = stage["Properties"]["MethodSettings"][2]
     assert setting["ResourcePath"] == "/~1support~1ticket"
     assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (3, 1)
 
@@ -298,7 +300,7 @@ def test_a_second_fan_out_gets_a_setting_of_its_own() -> None:
     built.api.add_fan_out("other", other)
     (stage,) = Template.from_stack(stack).find_resources("AWS::ApiGateway::Stage").values()
     paths = [s["ResourcePath"] for s in stage["Properties"]["MethodSettings"]]
-    assert paths == ["/*", "/~1ticket", "/~1other"]
+    assert paths == ["/*", "/~1sentiment", "/~1ticket", "/~1other"]
 
 
 def test_cors_adds_a_preflight_and_no_headers_without_it(built: Built) -> None:

@@ -7,6 +7,7 @@ live in ``scripts/bench_fan_out.py``.
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import re
 import time
@@ -14,9 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from serverless_inference.api_responses import ERROR_MAPPING
-from serverless_inference_runtime.error_answers import ERROR_TYPE_HEADER
+from serverless_inference_runtime import sagemaker_runtime
+from serverless_inference_runtime.error_answers import BAD_GATEWAY, ERROR_TYPE_HEADER
 from serverless_inference_runtime.fan_out import contract
 from serverless_inference_runtime.fan_out import handler as fan_out
 from serverless_inference_runtime.limits import MAX_PAYLOAD_BYTES
@@ -298,6 +301,54 @@ def test_a_failed_optional_member_leaves_a_partial_answer(fake: SettableFake, ou
     assert {body["members"][n]["status"] for n in ("sentiment", "entities")} == {"ok"}
 
 
+LEAKY = ("amazonaws.com", "127.0.0.1", "http", "-ep", "Read timeout", "endpoint URL")
+"""What botocore's timeout and connection errors hold: the runtime's URL and the endpoint."""
+
+
+@pytest.mark.parametrize(
+    ("reply", "deadline", "message"),
+    [
+        (Reply(delay_s=2.5), "3", "The model endpoint did not answer within 2 s."),
+        (Reply(delay_s=2.0), "0.4", "The model endpoint did not answer within 0.4 s."),
+        (Reply(close_connection=True), "3", BAD_GATEWAY.message),
+    ],
+    ids=["member-timeout", "deadline", "unreachable"],
+)
+def test_timeouts_and_unreachable_members_get_fixed_messages(
+    fake: SettableFake,
+    monkeypatch: pytest.MonkeyPatch,
+    reply: Reply,
+    deadline: str,
+    message: str,
+) -> None:
+    """GIVEN a required and an optional member that time out (or cannot be reached); THEN
+    both answers say so in a fixed message stating the seconds waited, never botocore's text
+    (the runtime's URL, the endpoint's name)."""
+    monkeypatch.setenv("DEADLINE_SECONDS", deadline)
+    fake.set_behaviour(replying({"entities": reply, "topic": reply}))
+    response = invoke()
+    body = body_of(response)
+    for answer in (body, body["members"]["topic"]["error"], body["members"]["entities"]["error"]):
+        assert answer["message"] == message
+    assert not [leak for leak in LEAKY if leak in response["body"]]
+
+
+def test_botocores_timeout_text_never_reaches_the_client() -> None:
+    url = "https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/support-ticket/invocations"
+    for error, expected in (
+        (ReadTimeoutError(endpoint_url=url), "The model endpoint did not answer within 7.5 s."),
+        (ConnectTimeoutError(endpoint_url=url), BAD_GATEWAY.message),
+        (EndpointConnectionError(endpoint_url=url), BAD_GATEWAY.message),
+    ):
+        assert url in str(error)
+        found = sagemaker_runtime.failure(error, 7.5)
+        assert url not in found.message  # nor in the log line
+        answer = found.kind.answer(found.message, REQUEST_ID)
+        assert answer["message"] == expected
+        assert "amazonaws.com" not in json.dumps(answer)
+        assert "support-ticket" not in json.dumps(answer)
+
+
 def test_a_model_error_carries_the_models_status_and_message(fake: SettableFake) -> None:
     fake.set_behaviour(replying({"sentiment": Reply.error("ModelError", "bad token")}))
     body = body_of(invoke())
@@ -432,6 +483,75 @@ def test_the_time_lambda_has_left_bounds_the_deadline(fake: SettableFake) -> Non
     response = invoke(remaining_ms=1500)
     assert time.perf_counter() - began < 1.5
     assert response["statusCode"] == 504
+
+
+def test_a_cold_start_shortens_the_deadline_to_answer_before_api_gateway_gives_up(
+    fake: SettableFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN an integration timeout of 4 s, a request API Gateway received 1.5 s ago (the
+    Init phase of a cold start), a client that takes 1 s to make, and a required member slower
+    than the 3 s deadline; THEN the deadline counts from when the client exists and ends 1 s
+    before API Gateway gives up: the handler answers 504 itself, in time, instead of API
+    Gateway answering 504 while the function runs on."""
+    integration_timeout_s, age_s, client_s = 4.0, 1.5, 1.0
+    monkeypatch.setenv("INTEGRATION_TIMEOUT_SECONDS", f"{integration_timeout_s:g}")
+    monkeypatch.setenv("MEMBER_TIMEOUT_SECONDS", "3")
+    fake.set_behaviour(replying({"sentiment": Reply(delay_s=3.5)}))
+    real_client_for = fan_out.client_for
+
+    def slow_client_for(settings: fan_out.Settings) -> Any:
+        time.sleep(client_s)
+        return real_client_for(settings)
+
+    monkeypatch.setattr(fan_out, "client_for", slow_client_for)
+    stamped = event(requestContext={"requestId": REQUEST_ID, "requestTimeEpoch": 0})
+    began = time.perf_counter()
+    stamped["requestContext"]["requestTimeEpoch"] = int((time.time() - age_s) * 1000)
+    response = invoke(stamped)
+    elapsed = time.perf_counter() - began
+    # answered 1 s (the margin for the answer) before the integration timeout, give or take
+    assert elapsed < integration_timeout_s - age_s - 1.0 + 0.4, elapsed
+    assert response["statusCode"] == 504
+    waited = float(re.findall(r"within ([\d.]+) s", body_of(response)["message"])[0])
+    assert waited == pytest.approx(integration_timeout_s - age_s - client_s - 1.0, abs=0.2)
+
+
+def test_without_an_integration_timeout_or_a_stamp_the_deadline_is_the_configured_one() -> None:
+    settings = fan_out.load_settings(
+        {"FAN_OUT_MEMBERS": json.dumps(MEMBERS), "DEADLINE_SECONDS": "3"}
+    )
+    assert settings.integration_timeout_s is None
+    stamped = event(requestContext={"requestTimeEpoch": 1_000})
+    assert fan_out.request_deadline(settings, stamped, None, 100.0) == 3
+    timed = fan_out.load_settings(
+        {
+            "FAN_OUT_MEMBERS": json.dumps(MEMBERS),
+            "DEADLINE_SECONDS": "3",
+            "INTEGRATION_TIMEOUT_SECONDS": "29",
+        }
+    )
+    assert fan_out.request_deadline(timed, event(), None, 100.0) == 3  # no stamp
+    # received at 80 s, API Gateway gives up at 109 s, 1 s kept for the answer
+    late = event(requestContext={"requestTimeEpoch": 80_000})
+    assert fan_out.request_deadline(timed, late, None, 106.5) == pytest.approx(1.5)
+    assert fan_out.request_deadline(timed, late, 900.0, 106.5) == pytest.approx(0.01)
+
+
+def test_the_client_is_made_when_lambda_loads_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda imports the handler's module in the Init phase: the client is made there."""
+    made: list[tuple[float, float, int]] = []
+
+    def client(connect_timeout_s: float, read_timeout_s: float, pool_size: int) -> object:
+        made.append((connect_timeout_s, read_timeout_s, pool_size))
+        return object()
+
+    monkeypatch.setattr(sagemaker_runtime, "client", client)
+    importlib.reload(fan_out)
+    try:
+        assert made == [(1.0, 2.0, 10)]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(fan_out)
 
 
 # --- headers, log line, configuration -------------------------------------------------------

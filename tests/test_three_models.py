@@ -81,6 +81,27 @@ def test_one_api_has_a_route_per_model_and_the_fan_out(support: Synthesized) -> 
     assert outputs["PredictUrl"]["Value"] == outputs["SentimentUrl"]["Value"]
 
 
+def test_each_route_has_a_throttle_of_its_own_endpoint(support: Synthesized) -> None:
+    """API Gateway applies the stage's throttle to each method on its own ("Per-API,
+    per-stage throttling limits are applied at the API method level"): each model's route is
+    throttled at 2 x (rate) and 1 x (burst) its endpoint's max concurrency, the fan-out at its
+    smallest member's, and the stage's default (the CORS preflights, any other method) at the
+    smallest route's, not at the sum of every endpoint's."""
+    (stage,) = support.template.find_resources("AWS::ApiGateway::Stage").values()
+    settings = {
+        (s["HttpMethod"], s["ResourcePath"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
+        for s in stage["Properties"]["MethodSettings"]
+    }
+    assert settings == {
+        ("*", "/*"): (4, 2),
+        ("POST", "/~1sentiment"): (4, 2),
+        ("POST", "/~1entities"): (4, 2),
+        ("POST", "/~1topic"): (6, 3),
+        ("POST", "/~1ticket"): (4, 2),
+    }
+    assert len(stage["Properties"]["MethodSettings"]) == len(settings)
+
+
 def test_the_fan_out_asks_the_three_models_within_its_deadline(support: Synthesized) -> None:
     fan_out = support.stack.inference.fan_outs["ticket"]
     assert list(fan_out.required) == ["sentiment", "entities"]

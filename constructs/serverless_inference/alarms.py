@@ -39,6 +39,11 @@ from serverless_inference.alarm_topic import (
     new_alarm_topic,
     require_topic_region,
 )
+from serverless_inference.composite_rule import (
+    alarm_arn_prefix_chars,
+    check_children,
+    description,
+)
 from serverless_inference.dashboard import (
     add_section,
     build_dashboard,
@@ -250,7 +255,7 @@ class EndpointAlarms(Construct):
             alarm
             for scope_, key_prefix, subject, metrics in watched
             for alarm in self._alarms(
-                scope_, key_prefix, subject, metrics, thresholds, disabled_kinds
+                scope_, key_prefix, subject, metrics, thresholds, disabled_kinds, problems, name
             )
         ]
 
@@ -305,7 +310,9 @@ class EndpointAlarms(Construct):
         scope, key_prefix, subject, metrics = self._model_part(
             name, endpoint, keep_warm, own_thresholds
         )
-        alarms = self._alarms(scope, key_prefix, subject, metrics, own_thresholds, kinds)
+        alarms = self._alarms(
+            scope, key_prefix, subject, metrics, own_thresholds, kinds, problems, name
+        )
         if self.dashboard is not None:
             rows = endpoint_rows(endpoint, own_thresholds, self._price_per_gb_second)
             if keep_warm is not None:
@@ -332,6 +339,8 @@ class EndpointAlarms(Construct):
             fan_out_alarm_metrics(fan_out, self.thresholds),
             self.thresholds,
             self._disabled,
+            problems,
+            name,
             deadline_ms=deadline_ms,
         )
         if self.dashboard is not None:
@@ -363,10 +372,27 @@ class EndpointAlarms(Construct):
         metrics: AlarmMetrics,
         thresholds: AlarmThresholds,
         disabled: Collection[AlarmKind],
+        problems: Problems,
+        name: str | None,
         deadline_ms: float | None = None,
     ) -> list[cloudwatch.Alarm]:
         """One alarm per kind of ``metrics`` not ``disabled``, keyed ``<key_prefix><kind>``;
-        the critical ones join the composite alarm."""
+        the critical ones join the composite alarm. Raises ``ValueError`` (of ``problems``,
+        naming the prop ``name``) when the composite's rule cannot hold them too."""
+        critical = [
+            key_prefix + kind.value
+            for kind in metrics
+            if kind not in disabled and kind in CRITICAL_KINDS
+        ]
+        stack = Stack.of(self)
+        check_children(
+            problems,
+            "name",
+            name,
+            [alarm_name(self.alarm_name_prefix, key) for key in [*self._critical, *critical]],
+            alarm_arn_prefix_chars(stack.partition, stack.region),
+        )
+        problems.raise_if_any()
         created: list[cloudwatch.Alarm] = []
         for kind, metric in metrics.items():
             if kind in disabled:
@@ -390,12 +416,12 @@ class EndpointAlarms(Construct):
             "ServiceUnhealthy",
             composite_alarm_name=alarm_name(self.alarm_name_prefix, "service_unhealthy"),
             alarm_description=lazy_string(
-                lambda: (
-                    "The inference service is unhealthy: a critical alarm is in ALARM "
-                    f"({', '.join(sorted(self._critical))})"
+                lambda: description(
+                    "The inference service is unhealthy: a critical alarm is in ALARM",
+                    sorted(self._critical),
                     ", each after 15 minutes of sustained failure (never for one cold start)."
                     " Check first: which child alarm fired (alarm history of this composite) "
-                    "and follow its 'Check first' line."
+                    "and follow its 'Check first' line.",
                 )
             ),
             alarm_rule=cloudwatch.AlarmRule.from_string(

@@ -49,11 +49,17 @@ from serverless_inference.api_responses import (
     integration_response,
     method_responses,
 )
-from serverless_inference.api_routes import add_post_method, route_throttle, throttle_method
+from serverless_inference.api_routes import (
+    add_post_method,
+    endpoint_throttle,
+    route_throttle,
+    smallest_route_throttle,
+    throttle_method,
+    usage_plan_throttle,
+)
 from serverless_inference.fan_out import ModelFanOut
 from serverless_inference.fan_out_options import check_route_timeout
 from serverless_inference.interfaces import IServerlessEndpoint, endpoint_resource
-from serverless_inference.lazy import lazy_number
 from serverless_inference.metric_statistics import COUNT, TYPICAL, new_metric
 from serverless_inference.validation import Problems
 from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
@@ -156,32 +162,25 @@ class InferenceApi(Construct):
         self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
         self._endpoints: list[IServerlessEndpoint] = []
-        self._explicit_rate_limit = throttle_rate_limit
-        self._explicit_burst_limit = throttle_burst_limit
+        self._explicit_limits = (throttle_rate_limit, throttle_burst_limit)
         self._detailed_metrics = options.get("detailed_metrics", False)
         self.route_urls: dict[str, str] = {}
         """Invoke URL of each route, by route path."""
         self.route_throttles: dict[str, tuple[float, int]] = {}
-        """Rate and burst limit of each route with a throttle of its own (the fan-out routes),
-        by route path."""
+        """Rate and burst limit of each route, by route path: API Gateway throttles each
+        method on its own, so each route has a method setting with its own limits."""
 
         log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
         """The log group of the stage's JSON access logs."""
-        rate = (
-            throttle_rate_limit
-            if throttle_rate_limit is not None
-            else lazy_number(lambda: self._derived_limits()[0])
-        )
-        burst: int = (
-            throttle_burst_limit
-            if throttle_burst_limit is not None
-            else typing.cast(int, lazy_number(lambda: self._derived_limits()[1]))
-        )
+        smallest_rate, smallest_burst = smallest_route_throttle(self.route_throttles)
+        rate = throttle_rate_limit if throttle_rate_limit is not None else smallest_rate
+        burst = throttle_burst_limit if throttle_burst_limit is not None else smallest_burst
         self.throttle_rate_limit: float = rate
-        """The stage's rate limit, requests per second (a token when derived)."""
+        """The stage's default rate limit (``/*``: the CORS preflights), requests per second:
+        the explicit one, else the smallest route's (a token). See :attr:`route_throttles`."""
         self.throttle_burst_limit: int = burst
-        """The stage's burst limit (a token when derived)."""
+        """The stage's default burst limit, as :attr:`throttle_rate_limit`."""
         stack = Stack.of(self)
         api_name = options.get("api_name")
         cloud_watch_role = options.get("cloud_watch_role", True)
@@ -279,7 +278,11 @@ class InferenceApi(Construct):
                 timeout=self._integration_timeout,
             ),
         )
-        return self._add_route(path, integration, method_responses(self._cors))
+        url = self._add_route(path, integration, method_responses(self._cors))
+        self._throttle_route(
+            path, endpoint_throttle(endpoint.max_concurrency, *self._explicit_limits)
+        )
+        return url
 
     def add_fan_out(self, path: str, fan_out: ModelFanOut) -> str:
         """Add a ``POST /<path>`` route answered by ``fan_out`` (Lambda proxy integration, with
@@ -306,6 +309,7 @@ class InferenceApi(Construct):
         problems.raise_if_any()
 
         fan_out.add_response_headers(self._cors)
+        fan_out.answer_within(self._integration_timeout)
         integration = apigw.LambdaIntegration(
             fan_out.function,
             proxy=True,
@@ -313,7 +317,9 @@ class InferenceApi(Construct):
             timeout=self._integration_timeout,
         )
         url = self._add_route(path, integration, None)
-        self._throttle_route(path, fan_out.min_member_concurrency)
+        self._throttle_route(
+            path, route_throttle(fan_out.min_member_concurrency, *self._explicit_limits)
+        )
         fan_out.route_url = url
         return url
 
@@ -344,12 +350,9 @@ class InferenceApi(Construct):
         self.route_urls[path] = url
         return url
 
-    def _throttle_route(self, path: str, concurrency: int) -> None:
-        """``POST /<path>`` throttled as ``concurrency`` allows (at most the explicit stage
-        throttle)."""
-        rate, burst = route_throttle(
-            concurrency, self._explicit_rate_limit, self._explicit_burst_limit
-        )
+    def _throttle_route(self, path: str, limits: tuple[float, int]) -> None:
+        """``POST /<path>`` throttled to ``limits`` (rate, burst: a method setting of its own)."""
+        rate, burst = limits
         throttle_method(
             typing.cast(apigw.CfnStage, self.stage.node.default_child),
             path,
@@ -395,13 +398,10 @@ class InferenceApi(Construct):
             self.usage_plan = self.rest_api.add_usage_plan(
                 "UsagePlan",
                 description="Quota and throttle of the inference API's key",
-                throttle=apigw.ThrottleSettings(
-                    rate_limit=auth.rate_limit
-                    if auth.rate_limit is not None
-                    else self.throttle_rate_limit,
-                    burst_limit=auth.burst_limit
-                    if auth.burst_limit is not None
-                    else self.throttle_burst_limit,
+                throttle=usage_plan_throttle(
+                    auth,
+                    *self._explicit_limits,
+                    lambda: sum(endpoint.max_concurrency for endpoint in self._endpoints),
                 ),
                 quota=(
                     apigw.QuotaSettings(
@@ -419,10 +419,6 @@ class InferenceApi(Construct):
                 "InferenceApi auth is 'none': anyone who finds the URL can invoke the model "
                 "and you pay for it. Use IAM, an API key or Cognito outside of private tests.",
             )
-
-    def _derived_limits(self) -> tuple[float, int]:
-        total = sum(endpoint.max_concurrency for endpoint in self._endpoints)
-        return route_throttle(total, None, None)
 
     def _add_gateway_responses(self) -> None:
         for response_type, status, template, retry_after in GATEWAY_RESPONSES:

@@ -61,11 +61,12 @@ class ApiOptions(TypedDict, total=False):
     ``.none()``. (Mode names as strings are no longer accepted: the app's configuration
     converts its ``auth`` key.) Default: ``ApiAuth.iam()`` (SigV4)."""
     throttle_rate_limit: float | None
-    """Stage steady-state limit, requests per second (0 < r <= 10000).
-    Default: 2 x the sum of the fronted endpoints' ``max_concurrency``."""
+    """Steady-state limit of each route, requests per second (0 < r <= 10000): API Gateway
+    throttles every method on its own. Default: - per route, 2 x its endpoint's
+    ``max_concurrency`` (a fan-out: its smallest member's)."""
     throttle_burst_limit: int | None
-    """Stage burst limit, requests (1..5000). Default: the sum of the fronted endpoints'
-    ``max_concurrency``."""
+    """Burst limit of each route, requests (1..5000). Default: - per route, its endpoint's
+    ``max_concurrency`` (a fan-out: its smallest member's)."""
     binary_media_types: Sequence[str] | None
     """Content types passed through as bytes. Default: ``application/octet-stream``,
     ``application/x-npy``, ``application/x-image``, ``image/*``, ``audio/*``."""

@@ -152,6 +152,14 @@ class ModelFanOut(Construct):
         if headers:
             self.function.add_environment(contract.ENV_RESPONSE_HEADERS, json.dumps(headers))
 
+    def answer_within(self, integration_timeout: Duration) -> None:
+        """Answer every request before API Gateway's ``integration_timeout`` has passed since
+        it received the request (``InferenceApi.add_fan_out`` passes the API's): a cold start
+        of the function then shortens the request's deadline instead of ending in a 504."""
+        self.function.add_environment(
+            contract.ENV_INTEGRATION_TIMEOUT, f"{integration_timeout.to_milliseconds() / 1000:g}"
+        )
+
     # --- metrics ------------------------------------------------------------------------------
 
     def metric(self, metric_name: str, **options: Any) -> cloudwatch.Metric:

@@ -28,6 +28,7 @@ fails with an error naming the environment variable (:mod:`.contract` names them
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -53,7 +54,12 @@ from serverless_inference_runtime.limits import (
     LAMBDA_SYNC_PAYLOAD_BYTES,
     MAX_PAYLOAD_BYTES,
 )
-from serverless_inference_runtime.sagemaker_runtime import TIMEOUT, Answer, Failure
+from serverless_inference_runtime.sagemaker_runtime import (
+    TIMEOUT,
+    Answer,
+    Failure,
+    timeout_message,
+)
 
 RESPONSE_TOO_LARGE: Final = ErrorKind(
     "ResponseTooLarge",
@@ -65,6 +71,8 @@ DEADLINE: Final = "Deadline"
 """The error name of a member still running when the request's deadline passed."""
 _LAMBDA_SAFETY_SECONDS: Final = 1.0
 _MIN_SECONDS: Final = 0.01
+_MAX_SECONDS: Final = 900
+"""The longest a Lambda function runs, and so the longest integration timeout that matters."""
 _MESSAGE_LIMIT: Final = 300
 _JSON_TYPE: Final = re.compile(r"^application/([\w.+-]+\+)?json\s*(;|$)", re.IGNORECASE)
 _TEXT_TYPE: Final = re.compile(
@@ -93,6 +101,7 @@ class Settings:
     member_timeout_s: float
     deadline_s: float
     connect_timeout_s: float
+    integration_timeout_s: float | None
     response_headers: dict[str, str]
     metric_namespace: str
     function_name: str
@@ -110,6 +119,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             (contract.ENV_CONNECT_TIMEOUT, contract.DEFAULT_CONNECT_TIMEOUT_SECONDS),
         )
     )
+    integration_timeout = (
+        read_float(
+            environ, contract.ENV_INTEGRATION_TIMEOUT, 0, _MIN_SECONDS, _MAX_SECONDS, problems
+        )
+        if contract.ENV_INTEGRATION_TIMEOUT in environ
+        else None
+    )
     headers = _read_headers(environ.get(contract.ENV_RESPONSE_HEADERS, "{}"), problems)
     namespace = read_namespace(
         environ, contract.ENV_METRIC_NAMESPACE, contract.DEFAULT_METRIC_NAMESPACE, problems
@@ -121,6 +137,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         member_timeout_s=member_timeout,
         deadline_s=deadline,
         connect_timeout_s=connect_timeout,
+        integration_timeout_s=integration_timeout,
         response_headers=headers,
         metric_namespace=namespace,
         function_name=environ.get(contract.ENV_FUNCTION_NAME, "fan-out"),
@@ -210,7 +227,7 @@ def client_for(settings: Settings) -> Any:
     )
 
 
-def _call(client: Any, member: Member, request: Request) -> Result:
+def _call(client: Any, member: Member, request: Request, read_timeout_s: float) -> Result:
     began = time.perf_counter()
     try:
         answer = sagemaker_runtime.invoke(
@@ -223,7 +240,7 @@ def _call(client: Any, member: Member, request: Request) -> Result:
         )
     except Exception as error:  # every failure becomes the member's answer, never raised
         latency = (time.perf_counter() - began) * 1000
-        return Result(member, latency, failure=sagemaker_runtime.failure(error))
+        return Result(member, latency, failure=sagemaker_runtime.failure(error, read_timeout_s))
     return Result(member, (time.perf_counter() - began) * 1000, answer=answer)
 
 
@@ -235,10 +252,13 @@ def call_members(
     began = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=len(settings.members), thread_name_prefix="member")
     try:
-        futures = [pool.submit(_call, client, member, request) for member in settings.members]
+        futures = [
+            pool.submit(_call, client, member, request, settings.member_timeout_s)
+            for member in settings.members
+        ]
         wait(futures, timeout=deadline_s)
         elapsed = (time.perf_counter() - began) * 1000
-        late = Failure(TIMEOUT, DEADLINE, MODEL_TIMEOUT, "")
+        late = Failure(TIMEOUT, DEADLINE, MODEL_TIMEOUT, timeout_message(round(deadline_s, 2)))
         return [
             future.result() if future.done() else Result(member, elapsed, failure=late)
             for member, future in zip(settings.members, futures, strict=True)
@@ -414,11 +434,45 @@ def fan_out(settings: Settings, client: Any, request: Request, deadline_s: float
     return response
 
 
+def request_deadline(
+    settings: Settings, event: Mapping[str, Any], remaining_ms: float | None, now_s: float
+) -> float:
+    """Seconds from ``now_s`` (epoch seconds) the request may wait for its members: the
+    configured deadline, less when the function has less time left (``remaining_ms``) or when
+    API Gateway's integration timeout, counted from when it received the request
+    (``requestContext.requestTimeEpoch``, epoch milliseconds), would pass first; each keeps
+    :data:`_LAMBDA_SAFETY_SECONDS` for the answer. A cold start's Init phase and a slow first
+    client thus shorten the wait instead of making API Gateway answer 504 while the function
+    runs on."""
+    limits = [settings.deadline_s]
+    if remaining_ms is not None:
+        limits.append(remaining_ms / 1000 - _LAMBDA_SAFETY_SECONDS)
+    received_ms = (event.get("requestContext") or {}).get("requestTimeEpoch")
+    if settings.integration_timeout_s is not None and isinstance(received_ms, int | float):
+        gateway_gives_up_s = received_ms / 1000 + settings.integration_timeout_s
+        limits.append(gateway_gives_up_s - now_s - _LAMBDA_SAFETY_SECONDS)
+    return max(_MIN_SECONDS, min(limits))
+
+
+def _prepare(environ: Mapping[str, str]) -> tuple[Settings, Any]:
+    """The settings and the SageMaker Runtime client (one per process and settings)."""
+    settings = load_settings(environ)
+    return settings, client_for(settings)
+
+
+# Lambda runs this in the execution environment's Init phase, with the function's full CPU
+# and before any request's clock starts: the client is ready for the first request. A bad
+# configuration is raised by every invocation instead, naming the variable (handler).
+with contextlib.suppress(ConfigurationError):
+    _prepare(os.environ)
+
+
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point (API Gateway's Lambda proxy integration)."""
-    settings = load_settings(os.environ)
-    deadline_s = settings.deadline_s
-    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining_ms):
-        deadline_s = max(0.01, min(deadline_s, remaining_ms() / 1000 - _LAMBDA_SAFETY_SECONDS))
-    return fan_out(settings, client_for(settings), read_request(event), deadline_s)
+    settings, client = _prepare(os.environ)
+    # The deadline counts from now, once the client exists.
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    deadline_s = request_deadline(
+        settings, event, remaining() if callable(remaining) else None, time.time()
+    )
+    return fan_out(settings, client, read_request(event), deadline_s)

@@ -35,9 +35,10 @@ class ApiSettings:
     """``iam`` (SigV4), ``api_key``, ``cognito`` or ``none`` (an explicit opt-out)."""
     path: str = DEFAULT_PATH
     throttle_rate_limit: float | None = None
-    """Requests per second. Default: - 2 x the endpoint's max concurrency."""
+    """Requests per second, for each route. Default: - 2 x the route's endpoint's max
+    concurrency."""
     throttle_burst_limit: int | None = None
-    """Default: - the endpoint's max concurrency."""
+    """For each route. Default: - the route's endpoint's max concurrency."""
     api_key_quota_limit: int | None = None
     api_key_quota_period: str = "DAY"
     cognito_user_pool_arn: str | None = None

@@ -5,10 +5,15 @@ from typing import Any
 
 from serverless_inference.alarm_keep_warm import KIND as CONCURRENCY_ALARM
 from serverless_inference.alarm_keep_warm import check_keep_warm_pings
+from serverless_inference.composite_rule import (
+    alarm_arn_prefix_chars,
+    check_children,
+    critical_alarm_names,
+)
 from serverless_inference.keep_warm_options import provisioned_concurrency_covers
 from serverless_inference.names import NAME_PATTERN, check_name
 from serverless_inference.validation import Problems
-from stacks.placement import check_account, check_region
+from stacks.placement import check_account, check_region, partition_of
 from stacks.settings.alarms import AlarmsSettings
 from stacks.settings.api import ApiSettings
 from stacks.settings.endpoint import EndpointSettings
@@ -67,6 +72,29 @@ class EnvironmentSettings:
         return {
             f"{model}endpoint": endpoint for model, (endpoint, _) in self.models_sections().items()
         }
+
+    def check_composite_alarm(
+        self, problems: Problems, stack_name: str, region: str | None
+    ) -> None:
+        """The one composite alarm of an environment with models must hold the critical alarms
+        of every model and fan-out (CloudWatch's limits on its rule); ``region``: where the
+        stack deploys, ``None`` when it may deploy anywhere."""
+        if self.models is None or not self.alarms.enabled:
+            return
+        names = critical_alarm_names(
+            stack_name,
+            list(self.models),
+            list(self.fan_outs),
+            api=self.api.enabled,
+            disabled=self.alarms.disabled,
+        )
+        check_children(
+            problems,
+            "models",
+            f"{len(self.models)} models and {len(self.fan_outs)} fan-outs",
+            names,
+            alarm_arn_prefix_chars(partition_of(region), region),
+        )
 
     def _check_models(self, problems: Problems, models: dict[str, ModelSettings]) -> None:
         if not models:
