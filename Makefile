@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_DEPRECATED := quiet
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: synth test test-wheel lint typecheck unit deploy diff destroy bench bench-fan-out clean
+.PHONY: synth test test-wheel lint typecheck unit docs deploy diff destroy bench bench-fan-out clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,9 @@ unit: $(STAMPS)/python $(STAMPS)/node
 
 test-wheel: $(STAMPS)/python ## Build both wheels, check their metadata, install them in a fresh venv, synthesize an app and run the command
 	$(BIN)/pytest -m wheel
+
+docs: $(STAMPS)/python ## The API reference: HTML from the docstrings of both packages in build/docs (not committed)
+	$(BIN)/python scripts/api_docs.py --output build/docs
 
 bench: $(STAMPS)/python $(STAMPS)/node ## Synth time of this app vs a bare app, and the tests' time
 	$(BIN)/python scripts/bench.py

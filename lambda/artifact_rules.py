@@ -55,6 +55,8 @@ MEMORY: Final = "model fits memory"
 
 
 class Status(enum.Enum):
+    """How a finding judges the artifact: within the limits, at risk, over them, or not known."""
+
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"

@@ -1,9 +1,10 @@
-"""The README's cdk.json examples, and a command that writes one into cdk.json.
+"""The cdk.json examples of the README and docs/, and a command that writes one into cdk.json.
 
-Each example in the README is a ```json block right after a line
-``<!-- cdk.json example: <name> -->``; it holds keys of cdk.json's ``context``. CI writes
-each example into cdk.json in turn and runs the tests and ``make synth`` with it (as the
-pipeline's own Build step does), so what the README shows is what CI checks::
+Each example is a ```json block right after a line ``<!-- cdk.json example: <name> -->`` in
+README.md or a Markdown page under docs/; it holds keys of cdk.json's ``context``, and its
+name is unique across the pages. CI writes each example into cdk.json in turn and runs the
+tests and ``make synth`` with it (as the pipeline's own Build step does), so what the
+documentation shows is what CI checks::
 
     python scripts/readme_config.py --list    # the examples' names, one a line
     python scripts/readme_config.py <name>    # set its keys in cdk.json's context
@@ -24,13 +25,25 @@ _EXAMPLE = re.compile(
 )
 
 
-def examples(readme: str) -> dict[str, dict[str, Any]]:
-    """The README's cdk.json examples by name, each the context keys it sets."""
+def examples(text: str, source: str = "README") -> dict[str, dict[str, Any]]:
+    """The cdk.json examples of one page by name, each the context keys it sets."""
     found: dict[str, dict[str, Any]] = {}
-    for name, block in _EXAMPLE.findall(readme):
+    for name, block in _EXAMPLE.findall(text):
         if name in found:
-            raise ValueError(f"README: two cdk.json examples named {name!r}")
+            raise ValueError(f"{source}: two cdk.json examples named {name!r}")
         found[name] = json.loads(block)
+    return found
+
+
+def documented_examples(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """The cdk.json examples of README.md and of every page under docs/, by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for page in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]:
+        source = page.relative_to(root).as_posix()
+        for name, example in examples(page.read_text(), source).items():
+            if name in found:
+                raise ValueError(f"{source}: a cdk.json example named {name!r} exists already")
+            found[name] = example
     return found
 
 
@@ -45,16 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?", help="the example to write into cdk.json")
     parser.add_argument("--list", action="store_true", help="print the examples' names")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the repository (its pages)")
     parser.add_argument("--cdk-json", type=Path, default=ROOT / "cdk.json")
     args = parser.parse_args(argv)
-    found = examples(args.readme.read_text())
+    found = documented_examples(args.root)
     if args.list:
         print("\n".join(found))
         return 0
     if args.name not in found:
         print(
-            f"no cdk.json example {args.name!r} in {args.readme}; known: {', '.join(found)}",
+            f"no cdk.json example {args.name!r} in {args.root}; known: {', '.join(found)}",
             file=sys.stderr,
         )
         return 2

@@ -1,7 +1,7 @@
 """The CDK pipeline: source -> tests + synth -> dev -> smoke test -> approval -> prod.
 
-Synthesized only when cdk.json (or ``-c pipeline=...``) configures ``pipeline``; see the
-README, "Deploying through CodePipeline". Every stage deploys the same ``InferenceStack``
+Synthesized only when cdk.json (or ``-c pipeline=...``) configures ``pipeline``; see
+docs/pipeline.md. Every stage deploys the same ``InferenceStack``
 as ``make deploy``, with that environment's settings, then calls its API with a
 SigV4-signed sample request.
 """

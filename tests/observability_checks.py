@@ -11,7 +11,7 @@ fail silently in a real account. These checks walk the template:
   default policy, which allows the owner account's services) -> when the topic has a
   ``KmsMasterKeyId``, that key's policy lets CloudWatch ``kms:Decrypt`` and
   ``kms:GenerateDataKey*``. Actions on imported topics (a literal ARN) are the user's
-  responsibility (README: "Alarms, notifications and the dashboard") and are counted apart.
+  responsibility (docs/alarms.md, "Notifications") and are counted apart.
 * statistics: every alarm (plain or metric math) and every dashboard graph uses a statistic
   ``limits.METRIC_STATISTICS`` documents for its metric.
 """

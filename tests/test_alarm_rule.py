@@ -81,7 +81,8 @@ def test_the_composite_watches_six_children_in_the_default_app(dev_template: Tem
 
 @pytest.fixture(scope="module")
 def three_models_template() -> Template:
-    """The README's three-model environment, whose composite also watches the fan-out."""
+    """The three-model environment of docs/model-fan-out.md, whose composite also watches the
+    fan-out."""
     _, stacks = build_default_app(EXAMPLES["three-models"])
     return Template.from_stack(stacks["support"])
 

@@ -326,7 +326,7 @@ def test_binary_success_passes_through_byte_for_byte(method: dict[str, Any]) -> 
     backend = BackendResponse(200, body, {"Content-Type": "application/x-npy"})
     got = respond(method, backend, accept="application/x-npy")
     assert (got.status, got.body, got.headers["Content-Type"]) == (200, body, "application/x-npy")
-    # Without a binary Accept, API Gateway sends the bytes base64-encoded (README: Accept).
+    # Without a binary Accept, API Gateway sends the bytes base64-encoded (docs/inference-api.md: Accept).
     assert respond(method, backend, accept="application/json").body == base64.b64encode(body)
 
 

@@ -16,7 +16,7 @@ from tests.support.config import CDK_OWN_CONTEXT, load_with
 
 
 def test_cdk_json_holds_a_valid_configuration() -> None:
-    # Whatever cdk.json holds (CI also runs the tests with the README's pipeline examples in it)
+    # Whatever cdk.json holds (CI also runs the tests with the docs' cdk.json examples in it)
     load_config(live_cdk_json_context())
 
 

@@ -183,6 +183,24 @@ def test_from_asset_deploys_a_tar_gz_key_too(tmp_path: Path) -> None:
     ]
 
 
+def test_from_asset_stages_a_relative_path_from_the_apps_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path is checked in Python and staged by the CDK's Node.js process, whose working
+    directory is the one it started in: a relative path means the same file to both."""
+    with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
+        tar.add(EXAMPLE / "code" / "inference.py", arcname="code/inference.py")
+    stack = new_stack()
+    monkeypatch.chdir(tmp_path)
+    ServerlessEndpoint(
+        stack,
+        "Endpoint",
+        image=ContainerImage.hugging_face_inference(),
+        model_data=ModelData.from_asset("model.tar.gz"),
+    )
+    assert _key(Template.from_stack(stack)).endswith(".tar.gz")
+
+
 # ------------------------------------------------------------------ layout errors
 
 

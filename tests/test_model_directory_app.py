@@ -1,5 +1,5 @@
-"""The README's ``model-directory`` example, synthesized through the app's loader exactly as
-written there: the reference handler packed once into a ``.tar.gz`` asset, the Model's
+"""The ``model-directory`` example of docs/configuration.md, synthesized through the app's
+loader exactly as written there: the reference handler packed once into a ``.tar.gz`` asset, the Model's
 ``ModelDataUrl`` on that asset's key, the execution role's read of exactly that object, the
 same hash on every synthesis, cfn-lint and cdk-nag clean."""
 
@@ -98,7 +98,7 @@ def test_the_model_data_url_is_the_key_of_the_one_staged_tar_gz_asset(dev: Synth
     assert [d["bucketName"] for d in asset["destinations"].values()] == [
         "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
     ]
-    # the reference handler at the archive's root, the README left out as the example says
+    # the reference handler at the archive's root, its README left out as the example says
     with tarfile.open(dev.assembly / asset["source"]["path"], "r:gz") as archive:
         assert archive.getnames() == ["code", "code/inference.py"]
 

@@ -7,6 +7,7 @@ runtime; the constructs import nothing of the command.
 """
 
 import ast
+import hashlib
 import json
 import subprocess
 import sys
@@ -49,6 +50,27 @@ def test_the_library_depends_on_the_cdk_only_and_has_no_console_script() -> None
     names = sorted(dependency.split(">")[0].split("=")[0] for dependency in core["dependencies"])
     assert names == ["aws-cdk-lib", "constructs"]
     assert "scripts" not in core
+
+
+APACHE_2_0_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+"""SHA-256 of the Apache License 2.0 as the ASF publishes it
+(https://www.apache.org/licenses/LICENSE-2.0.txt): the full text, unchanged."""
+
+
+@pytest.mark.parametrize("project", [".", "cli"])
+def test_each_distribution_declares_apache_2_0_and_ships_the_full_license_text(
+    project: str,
+) -> None:
+    metadata = _project(f"{project}/pyproject.toml")
+    assert metadata["license"] == "Apache-2.0"
+    assert metadata["license-files"] == ["LICENSE"]
+    text = (ROOT / project / "LICENSE").read_bytes()
+    assert hashlib.sha256(text).hexdigest() == APACHE_2_0_SHA256
+
+
+def test_the_sdist_includes_the_changelog() -> None:
+    assert "include CHANGELOG.md" in (ROOT / "MANIFEST.in").read_text().splitlines()
+    assert (ROOT / "CHANGELOG.md").is_file()
 
 
 def test_version_option_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:

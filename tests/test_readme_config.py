@@ -1,5 +1,6 @@
-"""The README's cdk.json examples: they load, they build the app the README says, and CI
-writes each into cdk.json (scripts/readme_config.py, .ci/run) and puts cdk.json back."""
+"""The cdk.json examples of the README and docs/: the pipeline's build the app the page says,
+and CI writes each example into cdk.json (scripts/readme_config.py, .ci/run) and puts
+cdk.json back. (tests/test_docs_configuration.py loads every example and builds its app.)"""
 
 import json
 import os
@@ -24,28 +25,31 @@ CI = ROOT / ".ci" / "run"
 
 
 README_CONFIG = load_module("readme_config", SCRIPT)
-EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.examples((ROOT / "README.md").read_text())
+EXAMPLES: dict[str, dict[str, Any]] = README_CONFIG.documented_examples()
 
 
-def test_readme_has_the_model_directory_three_model_and_pipeline_examples() -> None:
-    assert list(EXAMPLES) == [
+def test_the_docs_have_the_examples_of_each_feature() -> None:
+    assert {
         "model-directory",
         "three-models",
         "pipeline",
         "pipeline-cross-account",
-    ]
+        "api-key",
+        "office-hours",
+        "alarms",
+    } <= set(EXAMPLES)
 
 
 @pytest.mark.parametrize(
     ("name", "prod_account"),
     [("pipeline", "111111111111"), ("pipeline-cross-account", "222222222222")],
 )
-def test_readme_example_builds_the_pipeline_and_no_stack_of_its_own(
+def test_pipeline_example_builds_the_pipeline_and_no_stack_of_its_own(
     name: str, prod_account: str
 ) -> None:
-    # GIVEN cdk.json with the README's example in it, and no -c env
+    # GIVEN cdk.json with the page's example in it, and no -c env
     app = App(context={**cdk_json_context(), **EXAMPLES[name]})
-    # THEN the app is the pipeline, whose stages deploy where the README says
+    # THEN the app is the pipeline, whose stages deploy where docs/pipeline.md says
     assert build_app(app) == {}
     pipeline = app.node.find_child(PIPELINE_STACK_ID)
     assert isinstance(pipeline, PipelineStack)
@@ -77,10 +81,16 @@ def test_an_unknown_example_is_a_usage_error(
     assert "no cdk.json example 'nope'" in capsys.readouterr().err
 
 
-def test_two_examples_of_one_name_are_refused() -> None:
+def test_two_examples_of_one_name_are_refused(tmp_path: Path) -> None:
     block = "<!-- cdk.json example: x -->\n```json\n{}\n```\n"
     with pytest.raises(ValueError, match=r"two cdk\.json examples named 'x'"):
         README_CONFIG.examples(block + block)
+    # also on two pages
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(block)
+    (tmp_path / "docs" / "page.md").write_text(block)
+    with pytest.raises(ValueError, match=r"docs/page\.md: a cdk\.json example named 'x'"):
+        README_CONFIG.documented_examples(tmp_path)
 
 
 FAKE_MAKE = """#!/usr/bin/env bash
@@ -98,6 +108,7 @@ def ci_copy(tmp_path: Path) -> Path:
     for path in (".ci/run", "README.md", "cdk.json", "scripts/readme_config.py"):
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, project / path)
+    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("*.png"))
     (project / ".venv" / "bin").mkdir(parents=True)
     (project / ".venv" / "bin" / "python").symlink_to(sys.executable)
     bin_dir = tmp_path / "bin"
@@ -120,7 +131,7 @@ def _run_ci(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_ci_runs_the_suite_with_each_readme_example_then_restores_cdk_json(
+def test_ci_runs_the_suite_with_each_documented_example_then_restores_cdk_json(
     ci_copy: Path,
 ) -> None:
     original = (ci_copy / "cdk.json").read_text()

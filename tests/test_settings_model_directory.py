@@ -1,9 +1,7 @@
 """``endpoint.model_directory`` and ``model_directory_exclude``: read from the app's folder, checked
 when the configuration loads (``ModelData.from_directory``'s checks, named by key path), the
-model artifact and ``HF_MODEL_ID`` they give, ``-c`` overrides, the README's table."""
+model artifact and ``HF_MODEL_ID`` they give, ``-c`` overrides."""
 
-import dataclasses
-import re
 from pathlib import Path
 from typing import Any
 
@@ -240,12 +238,3 @@ def test_a_models_directory_is_checked_under_its_key_path(tmp_path: Path) -> Non
         "environments.multi.models.a.endpoint.model_directory must be an existing directory, "
         f"got {str(tmp_path / 'no')!r}"
     ]
-
-
-def test_the_readme_documents_every_endpoint_key_with_its_default() -> None:
-    readme = (ROOT / "README.md").read_text()
-    documented = dict(re.findall(r"^\| `endpoint\.([a-z_]+)` \| ([^|]+) \|", readme, re.M))
-    keys = [field.name for field in dataclasses.fields(EndpointSettings)]
-    assert sorted(documented) == sorted(keys)
-    assert documented["model_directory"].startswith("`null`")
-    assert documented["model_directory_exclude"].strip() == "`[]`"

@@ -18,8 +18,8 @@ PREFIX = "environments.support."
 
 
 def support(**changes: Any) -> dict[str, Any]:
-    """The README's three-model environment with ``changes`` (dotted keys) applied; a value
-    of ``None`` removes the key."""
+    """The three-model environment of docs/model-fan-out.md with ``changes`` (dotted keys)
+    applied; a value of ``None`` removes the key."""
     environment = copy.deepcopy(EXAMPLE)
     for dotted, value in changes.items():
         *parents, last = dotted.split("__")

@@ -1,5 +1,6 @@
-"""The README's three-model example, synthesized exactly as written there (``three-models``):
-three endpoints on one API, topic, page and dashboard, and the ticket fan-out over them."""
+"""The three-model example of docs/model-fan-out.md, synthesized exactly as written there
+(``three-models``): three endpoints on one API, topic, page and dashboard, and the ticket
+fan-out over them."""
 
 from __future__ import annotations
 

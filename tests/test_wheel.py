@@ -1,6 +1,7 @@
 """Both distributions as users get them: two wheels, their metadata, a fresh venv, a synth, the command.
 
-`pip wheel` builds the library (the repository root) and the command (``cli/``); a new
+`pip wheel` builds the library (the repository root) and the command (``cli/``), and
+`python -m build` the library's sdist (each carries the licence; the sdist the changelog); a new
 virtual environment in an empty folder installs the library alone (which must not bring the
 command's plotting, terminal or AWS SDK libraries), synthesizes an app with it, then installs
 the ``[cli]`` extra from the same wheels and runs ``serverless-inference``. Slow (it installs
@@ -12,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 import zipfile
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ class Wheels:
     folder: Path
     library: Path
     command: Path
+    sdist: Path
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,20 @@ def _metadata(wheel: Path) -> tuple[list[str], str]:
     return list(requires or []), scripts
 
 
+def _license_metadata(wheel: Path) -> tuple[str | None, list[str], bytes]:
+    """A wheel's ``License-Expression``, its ``License-File`` entries and the licence file."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        message = Parser().parsestr(archive.read(metadata).decode())
+        (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        return (
+            message.get("License-Expression"),
+            message.get_all("License-File") or [],
+            archive.read(license_file),
+        )
+
+
 def _name(requirement: str) -> str:
     for separator in "<>=!~;[ (":
         requirement = requirement.split(separator)[0]
@@ -81,7 +98,15 @@ def _pip(python: Path, *args: str) -> None:
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], check=True)
 
 
-LIBRARY_SOURCES = ("pyproject.toml", "README.md", "constructs", "lambda")
+LIBRARY_SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
+    "MANIFEST.in",
+    "constructs",
+    "lambda",
+)
 """What the library's wheel is built from; the command's is built from ``cli/``."""
 BUILD_LEFTOVERS = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "*.pyc")
 
@@ -97,14 +122,18 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
             shutil.copytree(source, sources / name, ignore=BUILD_LEFTOVERS)
         else:
             shutil.copy2(source, sources / name)
+    # cli/LICENSE is a link to the repository's LICENSE: the copy holds the file itself
     shutil.copytree(ROOT / "cli", sources / "cli", ignore=BUILD_LEFTOVERS)
     out = tmp_path_factory.mktemp("wheels")
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
     for project in (sources, sources / "cli"):
         subprocess.run([*build, str(project)], check=True)
+    sdist = [sys.executable, "-m", "build", "--sdist", "--outdir", str(out)]
+    subprocess.run([*sdist, str(sources)], check=True, capture_output=True)
     (library,) = out.glob(f"cdk_serverless_inference-{VERSION}-*.whl")
     (command,) = out.glob(f"cdk_serverless_inference_cli-{VERSION}-*.whl")
-    return Wheels(out, library, command)
+    (source,) = out.glob(f"cdk_serverless_inference-{VERSION}.tar.gz")
+    return Wheels(out, library, command, source)
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +209,32 @@ def test_command_wheel_declares_the_console_script_and_its_libraries(wheels: Whe
     assert packaged == sources, "every module and data file of cli/, and nothing else"
     assert "serverless_inference_cli/prices.json" in names
     assert not any(name.startswith("serverless_inference/") for name in names)
+
+
+@pytest.mark.parametrize("distribution", ["library", "command"])
+def test_both_wheels_carry_the_apache_license_in_their_metadata(
+    wheels: Wheels, distribution: str
+) -> None:
+    expression, files, text = _license_metadata(getattr(wheels, distribution))
+    assert expression == "Apache-2.0"
+    assert files == ["LICENSE"]
+    assert text == (ROOT / "LICENSE").read_bytes()
+
+
+def test_the_sdist_carries_the_license_and_the_changelog(wheels: Wheels) -> None:
+    prefix = f"cdk_serverless_inference-{VERSION}/"
+    with tarfile.open(wheels.sdist) as archive:
+        names = set(archive.getnames())
+        pkg_info = archive.extractfile(prefix + "PKG-INFO")
+        assert pkg_info is not None
+        metadata = Parser().parsestr(pkg_info.read().decode())
+        for name in ("LICENSE", "CHANGELOG.md", "README.md"):
+            member = archive.extractfile(prefix + name)
+            assert member is not None, name
+            assert member.read() == (ROOT / name).read_bytes(), name
+    assert {prefix + "LICENSE", prefix + "CHANGELOG.md"} <= names
+    assert metadata.get("License-Expression") == "Apache-2.0"
+    assert metadata.get_all("License-File") == ["LICENSE"]
 
 
 def test_the_library_alone_installs_no_plotting_terminal_or_aws_sdk_library(venv: Venv) -> None:

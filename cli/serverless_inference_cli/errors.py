@@ -1,6 +1,6 @@
 """What the command's exit status means, and the one error type its modules raise.
 
-One meaning everywhere (the README's table): 0 success, 1 a check or a gate failed (or there
+One meaning everywhere (docs/cli.md, "Exit status"): 0 success, 1 a check or a gate failed (or there
 was nothing to measure), 2 bad usage or an AWS error, 130 interrupted (Ctrl-C, the shell's
 convention for SIGINT).
 """

@@ -14,8 +14,8 @@ nobody is told.
   ``kms:GenerateDataKey*`` on it, in the unconditioned statement AWS documents for AWS
   services that publish to encrypted topics. The key encrypts this topic only.
 
-docs/aws-behaviour.md ("SNS notifications") lists the sources; the README says what a topic
-passed in as ``topic`` or ``pager_topic`` must allow.
+docs/aws-behaviour.md ("SNS notifications") lists the sources; docs/alarms.md says what a
+topic passed in as ``topic`` or ``pager_topic`` must allow.
 
 A topic passed in must also be one the alarms can use at all (:func:`check_given_topics`): in
 the alarms' region (a CloudWatch alarm action names a topic of its own region; a

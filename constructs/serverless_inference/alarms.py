@@ -196,21 +196,29 @@ class EndpointAlarms(Construct):
         require_topic_region(self, given_topics.values())
 
         self.endpoint = endpoint
+        """The endpoint the alarms watch (the primary one when models are added)."""
         self.thresholds = thresholds
+        """The threshold of every alarm (an added model may have its own)."""
         self.alarm_name_prefix = prefix
+        """Start of every alarm name (``<prefix>-<kind>``, ``<prefix>-<name>-<kind>``) and of the
+        dashboard's name."""
         self._disabled = disabled_kinds
         self._price_per_gb_second = price_per_gb_second
         self._names: set[str] = set()
         self.topic: sns.ITopic = (
             topic if topic is not None else new_alarm_topic(self, alarm_name_prefix=prefix)
         )
+        """The topic every alarm notifies, on ALARM and on OK."""
         for address in email_addresses:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))
         self.pager_topic = pager_topic
+        """The topic of the composite alarm alone, or ``None`` (it then notifies ``topic``)."""
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         """Every alarm, keyed ``<kind>`` or ``<name>-<kind>`` (its name without the prefix)."""
         self._critical: dict[str, cloudwatch.IAlarm] = {}
         self.composite_alarm: cloudwatch.CompositeAlarm | None = None
+        """The composite "service unhealthy" alarm: ALARM while a critical alarm is, or ``None``
+        when no critical alarm applies."""
 
         watched: list[tuple[Construct, str, str, AlarmMetrics]]
         if name is None:
@@ -252,6 +260,7 @@ class EndpointAlarms(Construct):
         ]
 
         self.dashboard: cloudwatch.Dashboard | None = None
+        """The CloudWatch dashboard, or ``None`` when ``dashboard`` is false."""
         if options.get("dashboard", True):
             self.dashboard = build_dashboard(
                 self,

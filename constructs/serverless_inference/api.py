@@ -13,7 +13,7 @@ import json
 import typing
 from typing import Any, Final, Unpack
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -22,7 +22,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from serverless_inference import nag
-from serverless_inference.api_access_logs import AccessLogGroup
+from serverless_inference.api_access_logs import AccessLogGroup, execution_log_group
 from serverless_inference.api_auth import (
     ApiAuth,
     check_auth,
@@ -66,8 +66,6 @@ from serverless_inference_runtime.error_answers import FORWARDED_REQUEST_HEADERS
 from serverless_inference_runtime.limits import API_GATEWAY_NAMESPACE
 
 METRIC_PERIOD: Final = Duration.minutes(1)
-EXECUTION_LOG_GROUP_PREFIX: Final = "API-Gateway-Execution-Logs_"
-"""API Gateway writes a stage's execution logs to ``API-Gateway-Execution-Logs_<id>/<stage>``."""
 _MEANING: Final = {
     "Count": COUNT,
     "4XXError": COUNT,
@@ -159,6 +157,7 @@ class InferenceApi(Construct):
             )
         problems.raise_if_any()
         self.auth = auth
+        """How callers authenticate."""
         self._cors_allow_origin = cors_allow_origin
         self._cors = cors_headers(cors_allow_origin)
         self._integration_timeout = integration_timeout
@@ -173,6 +172,7 @@ class InferenceApi(Construct):
 
         log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
         self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=log_retention)
+        """The log group of the stage's JSON access logs."""
         smallest_rate, smallest_burst = smallest_route_throttle(self.route_throttles)
         rate = throttle_rate_limit if throttle_rate_limit is not None else smallest_rate
         burst = throttle_burst_limit if throttle_burst_limit is not None else smallest_burst
@@ -206,21 +206,15 @@ class InferenceApi(Construct):
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
             ),
         )
+        """The REST API."""
         self.url: str = self.rest_api.url
         """URL of the stage (``https://<id>.execute-api.<region>.amazonaws.com/<stage>/``)."""
         self.stage = self.rest_api.deployment_stage
+        """The stage every route is deployed to."""
         self.stage_name = stage_name
-        # API Gateway creates the execution-log group on the stage's first log line, outside the
-        # stack, with no retention, and leaves it after `cdk destroy`. Its name is known before
-        # the stage exists, so the stack creates it first, and deletes it.
-        self.execution_log_group = logs.LogGroup(
-            self,
-            "ExecutionLogs",
-            log_group_name=f"{EXECUTION_LOG_GROUP_PREFIX}{self.rest_api.rest_api_id}/{stage_name}",
-            retention=log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        self.stage.node.add_dependency(self.execution_log_group)
+        """The stage's name, the first segment of every URL."""
+        self.execution_log_group = execution_log_group(self, self.stage, stage_name, log_retention)
+        """The stage's execution-log group, created before the stage, deleted with the stack."""
 
         # No aws:SourceAccount/aws:SourceArn condition on the trust: API Gateway does not
         # document them for integration credentials and does not send aws:SourceAccount when
@@ -232,14 +226,18 @@ class InferenceApi(Construct):
             assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
             description="Lets API Gateway invoke the fronted SageMaker endpoints, nothing else",
         )
+        """The credentials role API Gateway assumes: it may invoke the fronted endpoints only."""
         # Body validation needs a model and bodies are free-form (the model validates them);
         # parameters are validated. Both flags on, as cdk-nag's APIG2 expects.
         self.request_validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
+        """The request validator of every route (parameters; bodies go to the model as they are)."""
         self._authorizer: apigw.IAuthorizer | None = None
         self.api_key: apigw.IApiKey | None = None
+        """The API key of ``ApiAuth.api_key(...)``, else ``None``."""
         self.usage_plan: apigw.UsagePlan | None = None
+        """The usage plan (quota, throttle) of ``ApiAuth.api_key(...)``, else ``None``."""
         self._configure_auth()
         self._add_gateway_responses()
         if web_acl_arn is not None:

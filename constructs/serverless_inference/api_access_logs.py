@@ -1,10 +1,17 @@
-"""Where the stage writes its access logs: the log group's ARN in the form AWS documents."""
+"""Where the stage writes its logs: the access log group's ARN in the form AWS documents, and
+the execution-log group API Gateway would otherwise create outside the stack."""
+
+from typing import Final
 
 import jsii
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from aws_cdk.interfaces import aws_apigateway as apigw_refs
+from constructs import Construct
+
+EXECUTION_LOG_GROUP_PREFIX: Final = "API-Gateway-Execution-Logs_"
+"""API Gateway writes a stage's execution logs to ``API-Gateway-Execution-Logs_<id>/<stage>``."""
 
 
 @jsii.implements(apigw.IAccessLogDestination)
@@ -32,3 +39,24 @@ class AccessLogGroup:
                 arn_format=ArnFormat.COLON_RESOURCE_NAME,
             )
         )
+
+
+def execution_log_group(
+    scope: Construct, stage: apigw.Stage, stage_name: str, retention: logs.RetentionDays
+) -> logs.LogGroup:
+    """The execution-log group of ``stage`` (named ``stage_name``: the stage's own
+    ``stage_name`` is a reference to it), ``API-Gateway-Execution-Logs_<api id>/<stage>``.
+
+    API Gateway creates it on the stage's first log line, outside the stack, with no retention,
+    and leaves it after ``cdk destroy``. Its name is known before the stage exists, so the stack
+    creates it first (the stage depends on it), with ``retention``, and deletes it.
+    """
+    group = logs.LogGroup(
+        scope,
+        "ExecutionLogs",
+        log_group_name=f"{EXECUTION_LOG_GROUP_PREFIX}{stage.rest_api.rest_api_id}/{stage_name}",
+        retention=retention,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    stage.node.add_dependency(group)
+    return group

@@ -24,11 +24,18 @@ class ApiAuth:
     mode: str
     """One of ``iam``, ``api_key``, ``cognito``, ``none``."""
     quota_limit: int | None = None
+    """API key mode: requests per ``quota_period`` for each key. Default: - no quota."""
     quota_period: str = "DAY"
+    """API key mode: ``DAY``, ``WEEK`` or ``MONTH``. Default: ``DAY``."""
     rate_limit: float | None = None
+    """API key mode: the usage plan's requests per second. Default: - the stage's limit."""
     burst_limit: int | None = None
+    """API key mode: the usage plan's burst. Default: - the stage's limit."""
     user_pools: tuple[aws_cognito.IUserPool, ...] = ()
+    """Cognito mode: the user pools whose tokens are accepted."""
     scopes: tuple[str, ...] = ()
+    """Cognito mode: OAuth scopes, one of which an access token must carry. Default: - none (an
+    ID token is accepted)."""
 
     @staticmethod
     def iam() -> "ApiAuth":

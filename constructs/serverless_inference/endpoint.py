@@ -128,6 +128,8 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         kms_key = options.get("kms_key")
         model_data = options.get("model_data")
         self.role = role if role is not None else self._default_role()
+        """The model's execution role: the one passed as ``role``, or the least-privilege role made
+        here."""
         image_uri = options["image"].bind(self, self.role)
         model_data_url = (
             model_data.bind(
@@ -151,6 +153,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
                 environment=environment or None,
             ),
         )
+        """The SageMaker model (CloudFormation generates its name)."""
         # The grants above must be in force before SageMaker pulls the image and the artifact.
         for child in self.role.node.children:
             if isinstance(child, iam.Policy):
@@ -172,6 +175,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
                 )
             ],
         )
+        """The endpoint config with the one serverless production variant (generated name)."""
 
         self.endpoint = sagemaker.CfnEndpoint(
             self,
@@ -179,13 +183,18 @@ class ServerlessEndpoint(ServerlessEndpointBase):
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
             endpoint_name=endpoint_name,
         )
+        """The SageMaker endpoint, this construct's ``Resource``."""
         self._endpoint_name = self.endpoint.attr_endpoint_name
         # Ref of AWS::SageMaker::Endpoint is its ARN.
         self._endpoint_arn = self.endpoint.ref
         self.log_group_name: str = f"{LOG_GROUP_PREFIX}{self.endpoint_name}"
+        """``/aws/sagemaker/Endpoints/<endpoint name>``, where SageMaker writes the container's
+        logs."""
         self.log_group_retention: logs.LogRetention = self._retain_logs(
             options.get("log_retention", DEFAULT_LOG_RETENTION)
         )
+        """The ``LogRetention`` that gives that group ``log_retention`` and deletes it with the
+        stack (with ``log_retention`` ``None``: infinite retention, and the group is kept)."""
 
     def auto_scale_provisioned_concurrency(
         self, *, min_capacity: int, max_capacity: int
@@ -196,7 +205,7 @@ class ServerlessEndpoint(ServerlessEndpointBase):
         max_concurrency``. Add policies with ``scale_on_utilization(...)`` and
         ``scale_on_schedule(id, ...)`` on the returned object. AWS's SageMaker guide says
         this autoscaling is not supported on CloudFormation (CloudFormation accepts it):
-        see the README, "Provisioned concurrency autoscaling".
+        see docs/serverless-endpoint.md, "Provisioned concurrency and its autoscaling".
         """
         if self.node.try_find_child(_SCALING_ID) is not None:
             raise ValueError(

@@ -99,7 +99,9 @@ class ModelFanOut(Construct):
         self.members: dict[str, IServerlessEndpoint] = {**required, **optional}
         """Every member, by name, in answer order (required first)."""
         self.deadline = deadline
+        """How long a request may take as a whole (the function's timeout adds 2 s)."""
         self.member_timeout = member_timeout
+        """How long one member may take."""
         self.route_url: str | None = None
         """The invoke URL of its route, once ``InferenceApi.add_fan_out`` gave it one."""
 
@@ -124,8 +126,11 @@ class ModelFanOut(Construct):
             },
         )
         self.function: lambda_.Function = built.function
+        """The Lambda function that calls the members."""
         self.role = built.role
+        """The function's role: its log group and ``sagemaker:InvokeEndpoint`` on the members."""
         self.log_group = built.log_group
+        """The function's log group, deleted with the stack."""
         for endpoint in self.members.values():
             endpoint.grant_invoke(self.function)
         depend_on_policy_only(built)

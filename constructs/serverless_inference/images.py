@@ -328,7 +328,9 @@ class _S3ModelData(ModelData):
 
 class _AssetModelData(ModelData):
     def __init__(self, path: str) -> None:
-        self._path = Path(path)
+        # Absolute: the CDK's Node.js process resolves a relative path against its own
+        # working directory, which need not be this process's (the one checked above).
+        self._path = Path(path).resolve()
 
     def _locate(self, scope: Construct) -> ModelArtifact:
         bucket, key = tar_gz_asset(scope, "ModelDataAsset", self._path)

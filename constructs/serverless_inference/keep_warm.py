@@ -117,9 +117,13 @@ class KeepWarm(Construct):
         problems.raise_if_any()
 
         self.endpoint = endpoint
+        """The endpoint kept warm."""
         self.concurrency = concurrency
+        """Pings sent in parallel by each run."""
         self.metric_namespace = metric_namespace
+        """Namespace of the function's custom metrics."""
         self.enabled = enabled
+        """Whether the schedule (and the pre-warm) runs."""
         self._warn_when_covered(endpoint.provisioned_concurrency, concurrency)
 
         self._log_retention = options.get("log_retention", DEFAULT_LOG_RETENTION)
@@ -157,8 +161,11 @@ class KeepWarm(Construct):
             ),
         )
         self.log_group = built.log_group
+        """The function's log group, deleted with the stack."""
         self.role = built.role
+        """The function's role: its log group and ``sagemaker:InvokeEndpoint`` on the endpoint."""
         self.function = built.function
+        """The Lambda function that sends the pings."""
         endpoint.grant_invoke(self.function)
         depend_on_policy_only(built)
 
@@ -168,6 +175,7 @@ class KeepWarm(Construct):
             if schedule is not None
             else schedule_expression(interval, active_hours, active_days, time_zone)
         )
+        """When the schedule runs: built from the props, or the ``schedule`` given."""
         self.ping_interval_minutes: float | None = (
             interval if schedule is None else rate_minutes_of(schedule.expression_string)
         )
@@ -186,8 +194,11 @@ class KeepWarm(Construct):
             enabled=enabled,
             description="Keep-warm pings of a SageMaker serverless endpoint",
         )
+        """The EventBridge Scheduler schedule that invokes ``function``."""
 
         self.pre_warm: triggers.Trigger | None = None
+        """The CDK trigger that pings once after a deploy that changes the endpoint or the
+        function, or ``None`` (``pre_warm_on_deploy`` false, or an endpoint defined elsewhere)."""
         if enabled and options.get("pre_warm_on_deploy", True):
             self.pre_warm = self._pre_warm_trigger(endpoint)
 

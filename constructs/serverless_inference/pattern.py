@@ -76,6 +76,7 @@ class ServerlessInference(Construct):
         """The fan-outs, by name."""
         model_scope = self if name is None else named_scope(self, "Models", name)
         self.endpoint = ServerlessEndpoint(model_scope, "Endpoint", **endpoint)
+        """The serverless endpoint (the first model's, when ``name`` is given)."""
         api_options = ApiOptions() if api is None or api is False else api
         if name is not None and "path" not in api_options:
             api_options = ApiOptions(**api_options, path=name)
@@ -84,7 +85,11 @@ class ServerlessInference(Construct):
             if api is not False
             else None
         )
+        """The REST API in front of it (every model's and fan-out's route), or ``None`` when
+        ``api`` is false."""
         self.keep_warm = _keep_warm(model_scope, self.endpoint, keep_warm)
+        """The keep-warm schedule, or ``None`` when ``keep_warm`` is false or provisioned
+        concurrency covers it."""
         alarms_options = AlarmsOptions() if alarms is None or alarms is False else alarms
         self.alarms: EndpointAlarms | None = (
             EndpointAlarms(
@@ -99,6 +104,7 @@ class ServerlessInference(Construct):
             if alarms is not False
             else None
         )
+        """Alarms, their topic and the dashboard, or ``None`` when ``alarms`` is false."""
         if name is not None:
             self.models[name] = self.endpoint
             self.keep_warms[name] = self.keep_warm

@@ -4,7 +4,7 @@ Created through ``auto_scale_provisioned_concurrency`` of an endpoint (built her
 or directly on any ``IServerlessEndpoint``. AWS's SageMaker
 guide says this autoscaling is "not supported on CloudFormation", while the CloudFormation
 schemas and CDK accept it; a stack update may also reset the scaled value to the endpoint
-config's. See the README, "Provisioned concurrency autoscaling".
+config's. See docs/serverless-endpoint.md, "Provisioned concurrency and its autoscaling".
 """
 
 import datetime
@@ -61,12 +61,18 @@ class ProvisionedConcurrencyScaling(Construct):
         )
         problems.raise_if_any()
         self.endpoint = endpoint
+        """The endpoint whose variant is scaled."""
         self.min_capacity = min_capacity
+        """Lowest provisioned concurrency autoscaling may set."""
         self.max_capacity = max_capacity
+        """Highest provisioned concurrency autoscaling may set."""
         self.utilization_policy: appscaling.TargetTrackingScalingPolicy | None = None
+        """The target-tracking policy of ``scale_on_utilization``, or ``None``."""
         self.scheduled_action_ids: list[str] = []
+        """Ids of the scheduled actions added by ``scale_on_schedule``, in order."""
 
         self.resource_id = f"endpoint/{endpoint.endpoint_name}/variant/{endpoint.variant_name}"
+        """Application Auto Scaling's id of the variant: ``endpoint/<name>/variant/<variant>``."""
         role = iam.Role.from_role_arn(
             self,
             "ServiceLinkedRole",
@@ -85,6 +91,7 @@ class ProvisionedConcurrencyScaling(Construct):
             max_capacity=max_capacity,
             role=role,
         )
+        """The scalable target of ``sagemaker:variant:DesiredProvisionedConcurrency``."""
         # The resource id names the endpoint (GetAtt): the target is registered after it.
 
     def scale_on_utilization(
@@ -228,7 +235,8 @@ def check_scaled_variant(
             "endpoint.variant_name",
             variant_name,
             "a literal name when its provisioned concurrency is autoscaled (renaming an "
-            "autoscaled variant makes UpdateEndpoint fail: see the README's update procedure)",
+            "autoscaled variant makes UpdateEndpoint fail: see docs/serverless-endpoint.md, "
+            "Updating an autoscaled endpoint)",
         )
     literal = [provisioned_concurrency, min_capacity, max_capacity]
     if (

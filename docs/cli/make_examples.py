@@ -1,4 +1,4 @@
-"""Run every ``serverless-inference`` subcommand offline and write README.md's section on it.
+"""Run every ``serverless-inference`` subcommand offline and write the examples of docs/cli.md.
 
 AWS is emulated: moto for S3, ECR, SageMaker and CloudWatch, a botocore Stubber for Service
 Quotas (moto has none) and the project's fake SageMaker Runtime on 127.0.0.1 with injected
@@ -76,7 +76,7 @@ def run(title: str, intro: str, argv: list[str], shown: list[str] | None = None)
         command = command.replace(prefix, short)
         output = output.replace(prefix, short)
     SECTIONS.append(
-        f"### {title}\n\n{intro}\n\n```console\n$ {command}\n{output}\n$ echo $?\n{code}\n```\n"
+        f"## {title}\n\n{intro}\n\n```console\n$ {command}\n{output}\n$ echo $?\n{code}\n```\n"
     )
     print(f"{title}: exit {code}")
     return code
@@ -441,10 +441,21 @@ def example_sweep(tmp: Path) -> None:
         assert sagemaker.list_endpoints()["Endpoints"] == []
 
 
+PAGE = HERE.parent / "cli.md"
+"""The page this script writes, between its markers."""
 BEGIN, END = "<!-- cli:begin -->", "<!-- cli:end -->"
-"""The markers around the section this script writes into README.md."""
+"""The markers around what this script writes into ``PAGE``."""
 HEADER = (HERE / "intro.md").read_text()
-"""The section's introduction (prose kept in Markdown)."""
+"""The introduction of what it writes (prose kept in Markdown)."""
+IMAGES = (
+    "![Monthly cost against monthly requests, one line per option, the points where the "
+    "cheapest option changes marked](cli/cost.png)\n\n"
+    "![Benchmark: latency per request with suspected cold starts and failed requests, and "
+    "percentiles per concurrency](cli/benchmark.png)\n\n"
+    "![Memory sweep: cost per 1,000 requests against latency per tier, the winner "
+    "starred](cli/sweep.png)\n"
+)
+"""The charts the examples draw, as ``PAGE`` links them."""
 
 
 def main_() -> None:
@@ -456,20 +467,11 @@ def main_() -> None:
         example_recommend()
         example_benchmark(tmp)
         example_sweep(tmp)
-    images = (
-        "![Monthly cost against monthly requests, one line per option, the points where the "
-        "cheapest option changes marked](docs/cli/cost.png)\n\n"
-        "![Benchmark: latency per request with suspected cold starts and failed requests, and "
-        "percentiles per concurrency](docs/cli/benchmark.png)\n\n"
-        "![Memory sweep: cost per 1,000 requests against latency per tier, the winner "
-        "starred](docs/cli/sweep.png)\n"
-    )
-    body = HEADER + "\n" + "\n".join(SECTIONS) + "\n### Charts\n\n" + images
-    readme = HERE.parents[1] / "README.md"
-    before, rest = readme.read_text().split(BEGIN, 1)
+    body = HEADER + "\n" + "\n".join(SECTIONS) + "\n## Charts\n\n" + IMAGES
+    before, rest = PAGE.read_text().split(BEGIN, 1)
     after = rest.split(END, 1)[1]
-    readme.write_text(f"{before}{BEGIN}\n{body}{END}{after}")
-    print(f"wrote the command-line section of {readme}")
+    PAGE.write_text(f"{before}{BEGIN}\n{body}{END}{after}")
+    print(f"wrote the examples of {PAGE}")
 
 
 if __name__ == "__main__":

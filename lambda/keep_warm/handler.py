@@ -83,6 +83,7 @@ class Ping:
     message: str | None = None
 
     def as_log(self) -> dict[str, Any]:
+        """The ping as an entry of the run's JSON log line (``error``, ``message`` if any)."""
         entry: dict[str, Any] = {
             "ping": self.index,
             "outcome": self.outcome,

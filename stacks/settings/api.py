@@ -1,4 +1,4 @@
-"""``environments.<name>.api``: the REST API in front of the endpoint (README: InferenceApi)."""
+"""``environments.<name>.api``: the REST API in front of the endpoint (docs/inference-api.md)."""
 
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -27,7 +27,8 @@ OAUTH_SCOPE_PATTERN: Final = r"^\S+$"
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """``environments.<name>.api``: the REST API in front of the endpoint (README: InferenceApi)."""
+    """``environments.<name>.api``: the REST API in front of the endpoint
+    (docs/inference-api.md)."""
 
     enabled: bool = True
     auth: str = "iam"

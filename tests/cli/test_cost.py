@@ -242,18 +242,20 @@ def test_every_problem_is_listed_at_once() -> None:
     assert caught.value.message.count("\n  - ") == 4
 
 
-def test_the_readme_provisioned_concurrency_example_agrees_with_the_model() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+def test_the_documented_provisioned_concurrency_example_agrees_with_the_model() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "keep-warm.md").read_text()
     example = re.search(
         r"one 2 GB\s+environment all month is 2 GB x ([\d,]+) s \(730 hours\) = ([\d,]+) GB-s"
         r".*?a tenth of the\s+on-demand \$([\d.]+) that is about \$([\d.]+) a month",
-        readme,
+        page,
         re.DOTALL,
     )
-    assert example is not None, "the README's provisioned-concurrency example moved"
+    assert example is not None, "the provisioned-concurrency example of docs/keep-warm.md moved"
     seconds, gb_seconds, on_demand_rate, monthly = example.groups()
     rate = float(on_demand_rate) / 10
-    provisioned_rate = {"provisioned_concurrency_per_gb_second": Rate(rate, "README", False)}
+    provisioned_rate = {
+        "provisioned_concurrency_per_gb_second": Rate(rate, "docs/keep-warm.md", False)
+    }
     tenth = replace(PRICES, rates={**PRICES.rates, **provisioned_rate})
     option = provisioned(2048, 0.1, 1, NO_DATA, tenth)
     assert int(seconds.replace(",", "")) == MONTH_S
