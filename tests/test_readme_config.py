@@ -141,8 +141,15 @@ def test_ci_runs_the_suite_with_each_documented_example_then_restores_cdk_json(
     assert (log / "calls").read_text().splitlines() == [
         "test",
         "test-wheel",
-        *["unit synth"] * len(EXAMPLES),
+        *[
+            "unit synth" if README_CONFIG.configures_pipeline(example) else "synth"
+            for example in EXAMPLES.values()
+        ],
     ]
+    # the pipeline examples, whose Build step runs the tests, get the suite
+    assert {"pipeline", "pipeline-cross-account"} <= {
+        name for name, example in EXAMPLES.items() if README_CONFIG.configures_pipeline(example)
+    }
     for call, name in enumerate(EXAMPLES, start=3):
         seen = json.loads((log / f"cdk.json.{call}").read_text())["context"]
         assert {key: seen[key] for key in EXAMPLES[name]} == EXAMPLES[name]

@@ -190,7 +190,7 @@ class InferenceApi(Construct):
             rest_api_name=api_name
             if api_name is not None
             else f"{stack.stack_name}-{construct_id}",
-            description="Invokes SageMaker serverless endpoints (AWS integration, no Lambda)",
+            description="Invokes SageMaker serverless endpoints",
             endpoint_types=[endpoint_type],
             binary_media_types=media_types,
             cloud_watch_role=cloud_watch_role,
