@@ -8,7 +8,6 @@ SigV4-signed sample request.
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 
 from aws_cdk import Aws, CfnOutput, Duration, Environment, Stack, Stage, Tags, pipelines
 from aws_cdk import aws_codebuild as codebuild
@@ -17,6 +16,7 @@ from constructs import Construct, IConstruct
 
 from serverless_inference import nag
 from stacks.inference_stack import InferenceStack
+from stacks.paths import APP_DIRECTORY
 from stacks.settings.environment import EnvironmentSettings
 from stacks.settings.pipeline import PipelineSettings
 
@@ -57,7 +57,7 @@ def stage_environment(pipeline: PipelineSettings, settings: EnvironmentSettings)
 
 def _pinned(package: str) -> str:
     """The version package.json pins for an npm package (a devDependency)."""
-    manifest = json.loads((Path(__file__).resolve().parents[1] / "package.json").read_text())
+    manifest = json.loads((APP_DIRECTORY / "package.json").read_text())
     return str(manifest["devDependencies"][package])
 
 

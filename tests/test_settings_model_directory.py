@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigurationError, load_config
+from stacks.paths import APP_DIRECTORY
 from stacks.settings.endpoint import EndpointSettings
-from stacks.settings.model_directory import APP_DIRECTORY
 from tests.cdk_helpers import ROOT
 from tests.support.config import load_with, problems_of
 from tests.support.model_files import HANDLER, write_files

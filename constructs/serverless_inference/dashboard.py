@@ -170,18 +170,12 @@ def endpoint_rows(
             _graph(
                 "ModelLatency and OverheadLatency per 5 min (microseconds)",
                 left=[
-                    endpoint.metric_model_latency(
-                        statistic=statistic, period=_FIVE_MINUTES, label=f"ModelLatency {statistic}"
-                    )
-                    for statistic in ("Average", "Maximum")
-                ]
-                + [
-                    endpoint.metric_overhead_latency(
-                        statistic=statistic,
-                        period=_FIVE_MINUTES,
-                        label=f"OverheadLatency {statistic}",
-                    )
-                    for statistic in ("Average", "Maximum")
+                    *_statistics(
+                        endpoint.metric_model_latency(), "ModelLatency", "Average", "Maximum"
+                    ),
+                    *_statistics(
+                        endpoint.metric_overhead_latency(), "OverheadLatency", "Average", "Maximum"
+                    ),
                 ],
                 left_annotations=[
                     _line(
@@ -194,17 +188,12 @@ def endpoint_rows(
             _graph(
                 "ModelSetupTime: new compute launched, per 5 min (microseconds)",
                 left=[
-                    endpoint.metric_model_setup_time(
-                        statistic=statistic,
-                        period=_FIVE_MINUTES,
-                        label=f"ModelSetupTime {statistic}",
-                    )
-                    for statistic in ("Average", "Maximum")
-                ]
-                + [
+                    *_statistics(
+                        endpoint.metric_model_setup_time(), "ModelSetupTime", "Average", "Maximum"
+                    ),
                     endpoint.metric_model_setup_time(
                         statistic="SampleCount", period=_FIVE_MINUTES, label="Cold starts (count)"
-                    )
+                    ),
                 ],
                 width=THIRD_WIDTH,
             ),
@@ -231,12 +220,9 @@ def endpoint_rows(
             ),
             _graph(
                 "Memory utilization per 5 min (%)",
-                left=[
-                    endpoint.metric_memory_utilization(
-                        statistic=statistic, period=_FIVE_MINUTES, label=f"Memory {statistic}"
-                    )
-                    for statistic in ("Maximum", "Average")
-                ],
+                left=_statistics(
+                    endpoint.metric_memory_utilization(), "Memory", "Maximum", "Average"
+                ),
                 left_annotations=[
                     _line(
                         thresholds.threshold_of(AlarmKind.MEMORY_UTILIZATION_HIGH),
@@ -314,15 +300,8 @@ def api_rows(api: ApiMetrics, thresholds: AlarmThresholds) -> Rows:
             _graph(
                 "API latency per 5 min (milliseconds)",
                 left=[
-                    api.metric_latency().with_(
-                        statistic=statistic, period=_FIVE_MINUTES, label=f"Latency {statistic}"
-                    )
-                    for statistic in ("p50", "p99")
-                ]
-                + [
-                    api.metric_integration_latency().with_(
-                        statistic="p99", period=_FIVE_MINUTES, label="IntegrationLatency p99"
-                    )
+                    *_statistics(api.metric_latency(), "Latency", "p50", "p99"),
+                    *_statistics(api.metric_integration_latency(), "IntegrationLatency", "p99"),
                 ],
                 left_annotations=[
                     _line(thresholds.threshold_of(AlarmKind.API_LATENCY), "Latency p99 alarm")
@@ -351,12 +330,7 @@ def keep_warm_rows(keep_warm: KeepWarmMetrics) -> Rows:
             ),
             _graph(
                 "Keep-warm ping latency per 5 min (milliseconds)",
-                left=[
-                    keep_warm.metric_ping_latency().with_(
-                        statistic=statistic, period=_FIVE_MINUTES, label=f"Ping latency {statistic}"
-                    )
-                    for statistic in ("p50", "Maximum")
-                ],
+                left=_statistics(keep_warm.metric_ping_latency(), "Ping latency", "p50", "Maximum"),
                 width=HALF_WIDTH,
             ),
         ]
@@ -382,12 +356,7 @@ def fan_out_rows(fan_out: FanOutMetrics, thresholds: AlarmThresholds) -> Rows:
             ),
             _graph(
                 "Duration per 5 min (milliseconds)",
-                left=[
-                    fan_out.metric_duration().with_(
-                        statistic=statistic, period=_FIVE_MINUTES, label=f"Duration {statistic}"
-                    )
-                    for statistic in ("p50", "p99", "Maximum")
-                ],
+                left=_statistics(fan_out.metric_duration(), "Duration", "p50", "p99", "Maximum"),
                 left_annotations=[
                     _line(deadline_ms, "Deadline"),
                     _line(
@@ -419,6 +388,14 @@ def _cost_widget(endpoint: IServerlessEndpoint, price_per_gb_second: float) -> c
         label="USD per hour (invocations x avg ModelLatency x GB x price)",
     )
     return _graph(title, left=[cost], width=THIRD_WIDTH)
+
+
+def _statistics(metric: cloudwatch.Metric, name: str, *statistics: str) -> list[cloudwatch.IMetric]:
+    """The metric per 5 minutes at each statistic, labelled ``<name> <statistic>``."""
+    return [
+        metric.with_(statistic=statistic, period=_FIVE_MINUTES, label=f"{name} {statistic}")
+        for statistic in statistics
+    ]
 
 
 def _sums(*labelled: tuple[cloudwatch.Metric, str]) -> list[cloudwatch.IMetric]:

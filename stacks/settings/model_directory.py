@@ -15,9 +15,8 @@ from serverless_inference.images import ModelData
 from serverless_inference.model_artifacts import check_model_directory
 from serverless_inference.validation import Problems
 from serverless_inference_runtime.artifact_rules import SettingNames
+from stacks.paths import APP_DIRECTORY
 
-APP_DIRECTORY: Final = Path(__file__).resolve().parents[2]
-"""The folder of ``app.py`` and ``cdk.json``, which relative model directories start from."""
 KEYS: Final = {"path": "model_directory", "exclude": "model_directory_exclude"}
 """``ModelData.from_directory``'s props as the keys of ``endpoint`` name them."""
 SETTING_NAMES: Final = SettingNames(
