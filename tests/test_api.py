@@ -520,9 +520,9 @@ def _execution_log_group(api: InferenceApi, template: Template) -> tuple[str, di
 def test_the_stack_owns_the_stages_execution_log_group_before_api_gateway_writes_to_it(
     api_of: Any, days: int
 ) -> None:
-    """API Gateway creates ``API-Gateway-Execution-Logs_<api id>/<stage>`` itself on the first
-    log line, without retention and outside the stack: the stack creates it first, with the
-    API's retention, and deletes it with the stack."""
+    """API Gateway creates ``API-Gateway-Execution-Logs_<api id>/<stage>`` itself when the
+    stage is deployed with logging on, without retention and outside the stack: the stack
+    creates it before the stage, with the API's retention, and deletes it with the stack."""
     api, template = api_of()
     group_id, group = _execution_log_group(api, template)
     assert group["Properties"]["RetentionInDays"] == days

@@ -47,9 +47,10 @@ def execution_log_group(
     """The execution-log group of ``stage`` (named ``stage_name``: the stage's own
     ``stage_name`` is a reference to it), ``API-Gateway-Execution-Logs_<api id>/<stage>``.
 
-    API Gateway creates it on the stage's first log line, outside the stack, with no retention,
-    and leaves it after ``cdk destroy``. Its name is known before the stage exists, so the stack
-    creates it first (the stage depends on it), with ``retention``, and deletes it.
+    API Gateway creates it when the stage is deployed with execution logging on, outside the
+    stack, with no retention, and leaves it after ``cdk destroy``. Its name is known before the
+    stage exists, so the stack creates it first (the stage must depend on it, or the group's
+    creation fails with "already exists"), with ``retention``, and deletes it.
     """
     group = logs.LogGroup(
         scope,
